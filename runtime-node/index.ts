@@ -1,0 +1,3 @@
+export { serveRooms, type NodeServerOptions, type RoomServer } from "./server.ts";
+export { RoomRegistry } from "./rooms.ts";
+export { SqliteRoomStorage, databasePath } from "./storage.ts";

@@ -1,0 +1,27 @@
+// `npm start`: the example chat on the Node runtime.
+import { logLevelFromEnv } from "../src/log.ts";
+import { exampleApp } from "../src/rooms/index.ts";
+import { serveRooms } from "./server.ts";
+
+logLevelFromEnv(process.env);
+const server = await serveRooms(exampleApp, {
+  port: Number(process.env.PORT ?? 8787),
+  host: process.env.HOST ?? "127.0.0.1",
+});
+console.log(`roomkit chat (Node runtime) listening on ${server.url}`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: closing every socket with 1001`);
+    server.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,137 @@
+// One room name in the Node process: its sockets (which outlive hibernation) and, while awake, its
+// ActiveRoom (which does not). This is the Node side of the SocketBackend strategy; Cloudflare's
+// equivalent is the Durable Object's ctx.getWebSockets().
+import type { WebSocket } from "ws";
+import { ActiveRoom, type Alarms, type Attachment, type SocketBackend } from "../src/active-room.ts";
+import type { Limits } from "../src/limits.ts";
+import type { OutgoingData, RoomClass } from "../src/room.ts";
+import type { RoomStorage } from "../src/storage.ts";
+import { decodeAttachment, encodeAttachment } from "./attachment.ts";
+
+/** A socket as the Node runtime keeps it: the ws object and the serialized attachment. */
+export interface NodeSocket {
+  readonly ws: WebSocket;
+  readonly tags: readonly string[];
+  bytes: Buffer;
+}
+
+const OPEN = 1;
+
+export interface RoomSlotOptions {
+  type: string;
+  name: string;
+  RoomType: RoomClass;
+  env: Record<string, unknown>;
+  limits: Limits;
+  storage: () => RoomStorage;
+  alarms: Alarms;
+}
+
+export class RoomSlot implements SocketBackend<NodeSocket> {
+  readonly all = new Set<NodeSocket>();
+  private readonly byTag = new Map<string, Set<NodeSocket>>();
+  private active: ActiveRoom<NodeSocket> | null = null;
+  /** Last event that reached the room (ms); the idle sweeper compares against it. */
+  lastEventAt = Date.now();
+  /** How many times a room instance was constructed here (observability and tests). */
+  wakeups = 0;
+
+  constructor(readonly options: RoomSlotOptions) {}
+
+  get awake(): boolean {
+    return this.active !== null;
+  }
+
+  /** The room instance, constructing a new one if the room was hibernating. */
+  wake(): ActiveRoom<NodeSocket> {
+    this.lastEventAt = Date.now();
+    if (this.active) return this.active;
+    const { RoomType, type, name, env, limits, storage, alarms } = this.options;
+    this.wakeups++;
+    this.active = new ActiveRoom(RoomType, { type, name, env, limits, storage, alarms, backend: this });
+    return this.active;
+  }
+
+  /** Drop the room instance; sockets stay open with their attachments. */
+  hibernate(): boolean {
+    if (!this.active) return false;
+    this.active = null;
+    return true;
+  }
+
+  add(socket: NodeSocket): void {
+    this.all.add(socket);
+    for (const tag of socket.tags) {
+      let set = this.byTag.get(tag);
+      if (!set) this.byTag.set(tag, (set = new Set()));
+      set.add(socket);
+    }
+  }
+
+  remove(socket: NodeSocket): void {
+    this.all.delete(socket);
+    for (const tag of socket.tags) {
+      const set = this.byTag.get(tag);
+      if (!set) continue;
+      set.delete(socket);
+      if (set.size === 0) this.byTag.delete(tag);
+    }
+  }
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  // ---- SocketBackend ----
+  sockets(tag?: string): Iterable<NodeSocket> {
+    // A snapshot, so room code may close sockets while iterating.
+    return [...(tag === undefined ? this.all : (this.byTag.get(tag) ?? []))];
+  }
+
+  count(tag?: string): number {
+    return tag === undefined ? this.all.size : (this.byTag.get(tag)?.size ?? 0);
+  }
+
+  attachment(socket: NodeSocket): Attachment {
+    return decodeAttachment(socket.bytes);
+  }
+
+  setAttachment(socket: NodeSocket, attachment: Attachment): void {
+    socket.bytes = encodeAttachment(attachment, this.options.limits.maxStateBytes, this.options.name);
+  }
+
+  send(socket: NodeSocket, data: OutgoingData): void {
+    if (socket.ws.readyState !== OPEN) return;
+    socket.ws.send(data);
+    this.checkBackpressure(socket);
+  }
+
+  broadcast(sockets: Iterable<NodeSocket>, data: OutgoingData): void {
+    // Encode a string once rather than once per socket.
+    const payload = typeof data === "string" ? Buffer.from(data) : data;
+    const binary = typeof data !== "string";
+    for (const socket of sockets) {
+      if (socket.ws.readyState !== OPEN) continue;
+      socket.ws.send(payload, { binary });
+      this.checkBackpressure(socket);
+    }
+  }
+
+  close(socket: NodeSocket, code?: number, reason?: string): void {
+    socket.ws.close(code, reason);
+  }
+
+  /** A client that stops reading must not make the server buffer without bound. */
+  private checkBackpressure(socket: NodeSocket): void {
+    if (socket.ws.bufferedAmount <= this.options.limits.maxBufferedBytes) return;
+    slowConsumer(socket.ws);
+  }
+}
+
+function slowConsumer(ws: WebSocket): void {
+  if (ws.readyState !== OPEN) return;
+  // The close frame queues behind the unsent data the client is not reading, so it may never
+  // arrive: give it a moment, then destroy the TCP socket to release the buffered memory.
+  ws.close(1013, "slow consumer: too much unsent data");
+  setTimeout(() => ws.terminate(), 1000).unref();
+}

@@ -1,0 +1,209 @@
+// The in-process registry: one RoomSlot per (room type, room name), created on first connection
+// and removed with its last socket. Idle rooms hibernate as Durable Objects do — the room instance
+// is dropped, the sockets stay — so room code that keeps state in fields fails here as on Cloudflare.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { WebSocket } from "ws";
+import type { Alarms } from "../src/active-room.ts";
+import { newAttachment, type ConnectTarget } from "../src/connect.ts";
+import { RoomkitError } from "../src/errors.ts";
+import type { Limits } from "../src/limits.ts";
+import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../src/protocol.ts";
+import type { RoomClass } from "../src/room.ts";
+import { AlarmTimers } from "./alarms.ts";
+import { encodeAttachment } from "./attachment.ts";
+import { RoomSlot, type NodeSocket } from "./room-slot.ts";
+import { MEMORY, SqliteRoomStorage, databasePath, readRoomMeta } from "./storage.ts";
+
+export interface RoomRegistryOptions {
+  rooms: Record<string, RoomClass>;
+  env: Record<string, unknown>;
+  limits: Limits;
+  /** Directory of the per-room databases, or ":memory:". */
+  dataDir: string;
+  /** Idle time after which a room instance is dropped (Cloudflare: about 10 s). */
+  hibernateAfterMs: number;
+}
+
+const HEARTBEAT = Buffer.from(HEARTBEAT_REQUEST);
+
+export class RoomRegistry {
+  private readonly slots = new Map<string, RoomSlot>();
+  private readonly databases = new Map<string, SqliteRoomStorage>();
+  private readonly alarmTimers = new AlarmTimers((key) => void this.fireAlarm(key));
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(readonly options: RoomRegistryOptions) {
+    const every = Math.max(20, Math.min(1000, options.hibernateAfterMs / 4));
+    this.sweeper = setInterval(() => this.hibernateIdle(), every);
+    this.sweeper.unref();
+  }
+
+  /** Live sockets in a room (0 when the room does not exist). */
+  connectionCount(type: string, name: string): number {
+    return this.slots.get(key(type, name))?.size ?? 0;
+  }
+
+  /** Wake-ups so far of the room's current slot (tests, diagnostics). */
+  slot(type: string, name: string): RoomSlot | undefined {
+    return this.slots.get(key(type, name));
+  }
+
+  /** Attach an upgraded socket to its room and tell the room. */
+  accept(target: ConnectTarget, ws: WebSocket, request: Request): void {
+    const slot = this.ensureSlot(target.type, target.name);
+    const attachment = newAttachment(target, this.options.limits);
+    const socket: NodeSocket = {
+      ws,
+      tags: attachment.tags,
+      bytes: encodeAttachment(attachment, this.options.limits.maxStateBytes, target.name),
+    };
+    slot.add(socket);
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      // The heartbeat is answered here, like Cloudflare's auto-response: the room never sees it,
+      // and it does not count as activity, so it cannot keep the room awake.
+      if (!isBinary && data.length === HEARTBEAT.length && data.equals(HEARTBEAT)) {
+        ws.send(HEARTBEAT_RESPONSE);
+        return;
+      }
+      const payload = isBinary ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data.toString();
+      slot.wake().message(socket, payload as string | ArrayBuffer);
+    });
+    ws.on("close", (code: number, reason: Buffer) => {
+      slot.remove(socket);
+      const done = slot.wake().closed(socket, code, reason.toString(), code !== 1006);
+      void Promise.resolve(done).finally(() => this.removeIfEmpty(slot));
+    });
+    ws.on("error", (error: Error) => slot.wake().errored(socket, error));
+    void slot.wake().open(socket, request);
+  }
+
+  /** Drop a room's instance now (tests). Returns how many instances were dropped. */
+  hibernate(name: string, type?: string): number {
+    let dropped = 0;
+    for (const slot of this.slots.values()) {
+      if (slot.options.name === name && (type === undefined || slot.options.type === type) && slot.hibernate()) dropped++;
+    }
+    return dropped;
+  }
+
+  /** Re-arm the alarms stored in every room database (server start). */
+  restoreAlarms(): number {
+    const dir = this.options.dataDir;
+    if (dir === MEMORY) return 0;
+    let armed = 0;
+    let files: string[];
+    try {
+      files = readdirSync(dir).filter((file) => file.endsWith(".sqlite"));
+    } catch {
+      return 0;
+    }
+    for (const file of files) {
+      const { type, name, alarm } = readRoomMeta(join(dir, file));
+      if (type && name && alarm !== undefined && this.options.rooms[type]) {
+        this.alarmTimers.arm(key(type, name), alarm);
+        armed++;
+      }
+    }
+    return armed;
+  }
+
+  /** Close every socket (shutdown), stop timers, close databases. */
+  async close(code: number, reason: string): Promise<void> {
+    clearInterval(this.sweeper);
+    this.alarmTimers.stop();
+    const closing: Promise<void>[] = [];
+    for (const slot of this.slots.values()) {
+      for (const socket of slot.sockets()) {
+        closing.push(new Promise((resolve) => socket.ws.once("close", () => resolve())));
+        socket.ws.close(code, reason);
+        // A client that never answers the close handshake must not hold the shutdown.
+        setTimeout(() => socket.ws.terminate(), 2000).unref();
+      }
+    }
+    await Promise.all(closing);
+    for (const storage of this.databases.values()) storage.close();
+    this.databases.clear();
+  }
+
+  private ensureSlot(type: string, name: string): RoomSlot {
+    const id = key(type, name);
+    let slot = this.slots.get(id);
+    if (slot) return slot;
+    const RoomType = this.options.rooms[type];
+    if (!RoomType) throw new RoomkitError("UNKNOWN_ROOM_TYPE", name, `no room type "${type}"`);
+    slot = new RoomSlot({
+      type,
+      name,
+      RoomType,
+      env: this.options.env,
+      limits: this.options.limits,
+      storage: () => this.storage(type, name),
+      alarms: this.alarms(type, name),
+    });
+    this.slots.set(id, slot);
+    return slot;
+  }
+
+  private storage(type: string, name: string): SqliteRoomStorage {
+    const id = key(type, name);
+    let storage = this.databases.get(id);
+    if (!storage) {
+      storage = new SqliteRoomStorage(databasePath(this.options.dataDir, type, name), { type, name });
+      this.databases.set(id, storage);
+    }
+    return storage;
+  }
+
+  private alarms(type: string, name: string): Alarms {
+    const id = key(type, name);
+    return {
+      setAlarm: async (at) => {
+        this.storage(type, name).setMeta("alarm", at);
+        this.alarmTimers.arm(id, at);
+      },
+      getAlarm: async () => {
+        const at = this.storage(type, name).getMeta("alarm");
+        return typeof at === "number" ? at : null;
+      },
+      deleteAlarm: async () => {
+        this.storage(type, name).setMeta("alarm", null);
+        this.alarmTimers.disarm(id);
+      },
+    };
+  }
+
+  private async fireAlarm(id: string): Promise<void> {
+    const [type, name] = id.split("\u0000") as [string, string];
+    const slot = this.ensureSlot(type, name);
+    const storage = this.storage(type, name);
+    const at = storage.getMeta("alarm");
+    if (typeof at !== "number") return this.removeIfEmpty(slot);
+    // Cleared before the handler runs, as on Cloudflare, so onAlarm may set the next one.
+    storage.setMeta("alarm", null);
+    try {
+      await slot.wake().alarm();
+    } finally {
+      this.removeIfEmpty(slot);
+    }
+  }
+
+  private hibernateIdle(): void {
+    const cutoff = Date.now() - this.options.hibernateAfterMs;
+    for (const slot of this.slots.values()) if (slot.awake && slot.lastEventAt <= cutoff) slot.hibernate();
+  }
+
+  /** A room with no sockets is removed entirely; its database closes until the next connection. */
+  private removeIfEmpty(slot: RoomSlot): void {
+    const id = key(slot.options.type, slot.options.name);
+    if (slot.size > 0 || this.slots.get(id) !== slot) return;
+    slot.hibernate();
+    this.slots.delete(id);
+    this.databases.get(id)?.close();
+    this.databases.delete(id);
+  }
+}
+
+function key(type: string, name: string): string {
+  return `${type}\u0000${name}`;
+}

@@ -1,0 +1,219 @@
+// RoomStorage over one SQLite database per room (better-sqlite3, WAL), the Node counterpart of a
+// Durable Object's SQLite storage. Key–value pairs live in a table of their own, values serialized
+// with V8's structured clone as Cloudflare does.
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import Database from "better-sqlite3";
+import { RoomkitError } from "../src/errors.ts";
+import type { ListOptions, RoomSql, RoomStorage, SqlCursor, SqlRow, SqlValue } from "../src/storage.ts";
+
+export const MEMORY = ":memory:";
+
+/** The file of a room's database: a hash of type and name, so no name can leave the directory. */
+export function databasePath(dataDir: string, type: string, name: string): string {
+  if (dataDir === MEMORY) return MEMORY;
+  const digest = createHash("sha256").update(`${type}\u0000${name}`).digest("hex").slice(0, 32);
+  return join(dataDir, `${type.replace(/[^A-Za-z0-9_-]/g, "_")}-${digest}.sqlite`);
+}
+
+export class SqliteRoomStorage implements RoomStorage {
+  readonly db: Database.Database;
+  readonly sql: RoomSql;
+  private readonly statements: ReturnType<SqliteRoomStorage["prepare"]>;
+
+  constructor(
+    readonly path: string,
+    readonly room: { type: string; name: string },
+  ) {
+    if (path !== MEMORY) mkdirSync(join(path, ".."), { recursive: true });
+    this.db = new Database(path);
+    if (path !== MEMORY) this.db.pragma("journal_mode = WAL");
+    // FULL: a message acknowledged to clients must survive a power cut, not just a process crash.
+    this.db.pragma("synchronous = FULL");
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS _roomkit_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS _roomkit_meta (key TEXT PRIMARY KEY, value ANY) WITHOUT ROWID;
+    `);
+    this.statements = this.prepare();
+    this.statements.setMeta.run("type", room.type);
+    this.statements.setMeta.run("name", room.name);
+    this.sql = { exec: (query, ...bindings) => this.exec(query, bindings) };
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      get: db.prepare<[string], { value: Buffer }>("SELECT value FROM _roomkit_kv WHERE key = ?"),
+      put: db.prepare<[string, Buffer]>("INSERT INTO _roomkit_kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+      delete: db.prepare<[string]>("DELETE FROM _roomkit_kv WHERE key = ?"),
+      deleteAll: db.prepare("DELETE FROM _roomkit_kv"),
+      getMeta: db.prepare<[string], { value: SqlValue }>("SELECT value FROM _roomkit_meta WHERE key = ?"),
+      setMeta: db.prepare<[string, SqlValue]>("INSERT INTO _roomkit_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+      deleteMeta: db.prepare<[string]>("DELETE FROM _roomkit_meta WHERE key = ?"),
+    };
+  }
+
+  async get<T>(keyOrKeys: string | readonly string[]): Promise<any> {
+    if (typeof keyOrKeys === "string") {
+      const row = this.statements.get.get(keyOrKeys);
+      return row ? (deserialize(row.value) as T) : undefined;
+    }
+    const result = new Map<string, T>();
+    for (const key of [...keyOrKeys].sort(compareKeys)) {
+      const row = this.statements.get.get(key);
+      if (row) result.set(key, deserialize(row.value) as T);
+    }
+    return result;
+  }
+
+  async put<T>(keyOrEntries: string | Record<string, T>, value?: T): Promise<void> {
+    if (typeof keyOrEntries === "string") {
+      this.statements.put.run(keyOrEntries, this.encode(value));
+      return;
+    }
+    const entries = Object.entries(keyOrEntries).map(([key, v]) => [key, this.encode(v)] as const);
+    this.transaction(() => {
+      for (const [key, bytes] of entries) this.statements.put.run(key, bytes);
+    });
+  }
+
+  async delete(keyOrKeys: string | readonly string[]): Promise<any> {
+    if (typeof keyOrKeys === "string") return this.statements.delete.run(keyOrKeys).changes > 0;
+    return this.transaction(() => keyOrKeys.reduce((n, key) => n + this.statements.delete.run(key).changes, 0));
+  }
+
+  async deleteAll(): Promise<void> {
+    this.statements.deleteAll.run();
+  }
+
+  async list<T>(options: ListOptions = {}): Promise<Map<string, T>> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (options.prefix) {
+      where.push("key >= ? AND substr(key, 1, ?) = ?");
+      params.push(options.prefix, [...options.prefix].length, options.prefix);
+    }
+    if (options.start !== undefined) {
+      where.push("key >= ?");
+      params.push(options.start);
+    }
+    if (options.end !== undefined) {
+      where.push("key < ?");
+      params.push(options.end);
+    }
+    let query = "SELECT key, value FROM _roomkit_kv";
+    if (where.length) query += ` WHERE ${where.join(" AND ")}`;
+    query += ` ORDER BY key ${options.reverse ? "DESC" : "ASC"}`;
+    if (options.limit !== undefined) {
+      if (!(Number.isInteger(options.limit) && options.limit > 0)) throw new TypeError("list(): limit must be a positive integer");
+      query += " LIMIT ?";
+      params.push(options.limit);
+    }
+    const result = new Map<string, T>();
+    for (const row of this.db.prepare<SqlValue[], { key: string; value: Buffer }>(query).iterate(...params)) {
+      result.set(row.key, deserialize(row.value) as T);
+    }
+    return result;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  getMeta(key: string): SqlValue | undefined {
+    return this.statements.getMeta.get(key)?.value;
+  }
+
+  setMeta(key: string, value: SqlValue | null): void {
+    if (value === null) this.statements.deleteMeta.run(key);
+    else this.statements.setMeta.run(key, value);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private encode(value: unknown): Buffer {
+    if (value === undefined) throw new TypeError("put(): undefined cannot be stored");
+    try {
+      return serialize(value);
+    } catch (error) {
+      throw new RoomkitError("STORAGE", this.room.name, `value is not structured-cloneable: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private exec<Row extends SqlRow>(query: string, bindings: SqlValue[]): SqlCursor<Row> {
+    let statement: Database.Statement;
+    try {
+      statement = this.db.prepare(query);
+    } catch (error) {
+      // Cloudflare's sql.exec accepts a script of several statements; better-sqlite3's prepare
+      // does not, so run those through exec (without bindings, as a script has no single target).
+      if (/more than one statement/i.test((error as Error).message) && bindings.length === 0) {
+        this.db.exec(query);
+        return cursor<Row>([], []);
+      }
+      throw error;
+    }
+    const args = bindings.map(toSqlite);
+    if (!statement.reader) {
+      statement.run(...args);
+      return cursor<Row>([], []);
+    }
+    const columns = statement.columns().map((column) => column.name);
+    const rows = statement.all(...args) as Record<string, unknown>[];
+    return cursor<Row>(rows.map(fromSqliteRow) as Row[], columns);
+  }
+}
+
+/** Which room a database file belongs to, and its pending alarm (server start). */
+export function readRoomMeta(path: string): { type?: string; name?: string; alarm?: number } {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare("SELECT key, value FROM _roomkit_meta").all() as { key: string; value: unknown }[];
+    const meta = Object.fromEntries(rows.map((row) => [row.key, row.value]));
+    return {
+      type: typeof meta.type === "string" ? meta.type : undefined,
+      name: typeof meta.name === "string" ? meta.name : undefined,
+      alarm: typeof meta.alarm === "number" ? meta.alarm : undefined,
+    };
+  } catch {
+    return {};
+  } finally {
+    db.close();
+  }
+}
+
+function cursor<Row extends SqlRow>(rows: Row[], columnNames: string[]): SqlCursor<Row> {
+  let index = 0;
+  return {
+    columnNames,
+    toArray: () => rows.slice(index),
+    one() {
+      if (rows.length - index !== 1) throw new Error(`Expected exactly one result from SQL query, but got ${rows.length - index}.`);
+      return rows[index++]!;
+    },
+    [Symbol.iterator]: () => ({
+      next: () => (index < rows.length ? { value: rows[index++]!, done: false } : { value: undefined, done: true }),
+    }),
+  };
+}
+
+function toSqlite(value: SqlValue): unknown {
+  return value instanceof ArrayBuffer ? Buffer.from(value) : value;
+}
+
+function fromSqliteRow(row: Record<string, unknown>): SqlRow {
+  for (const key in row) {
+    const value = row[key];
+    if (Buffer.isBuffer(value)) row[key] = value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength);
+  }
+  return row as SqlRow;
+}
+
+/** UTF-8 byte order, as SQLite's BINARY collation and Cloudflare's storage sort keys. */
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

@@ -1,0 +1,302 @@
+// The awake part of a room, shared by both runtimes: one instance per wake-up, holding the room
+// object and the Connection wrappers. A runtime supplies a SocketBackend (how it lists, tags,
+// attaches to and writes to sockets) and drops the ActiveRoom when the room hibernates — so nothing
+// here may be relied on after that; what must survive lives in the socket attachment or in storage.
+import { RoomkitError } from "./errors.ts";
+import { log } from "./log.ts";
+import type { Limits } from "./limits.ts";
+import { CloseCode, errorFrame } from "./protocol.ts";
+import type { BroadcastOptions, Connection, FrameData, OutgoingData, Room, RoomClass, RoomHost } from "./room.ts";
+import type { RoomStorage } from "./storage.ts";
+
+/** What survives hibernation for one socket. Serialized by the runtime (≤ `maxStateBytes`). */
+export interface Attachment {
+  id: string;
+  tags: readonly string[];
+  state: unknown;
+  /** The client speaks roomkit's extended protocol (`?roomkit=1`): error frames, acks, notices. */
+  extended?: boolean;
+}
+
+/** A runtime's sockets, as the shared room code needs them. One object per room, stateless. */
+export interface SocketBackend<S> {
+  sockets(tag?: string): Iterable<S>;
+  count(tag?: string): number;
+  attachment(socket: S): Attachment;
+  /** Must throw `RoomkitError("STATE_TOO_LARGE")` past `limits.maxStateBytes`. */
+  setAttachment(socket: S, attachment: Attachment): void;
+  send(socket: S, data: OutgoingData): void;
+  close(socket: S, code?: number, reason?: string): void;
+  /** Optional fast path: encode once, write to many. */
+  broadcast?(sockets: Iterable<S>, data: OutgoingData): void;
+}
+
+export interface Alarms {
+  setAlarm(at: number): Promise<void>;
+  getAlarm(): Promise<number | null>;
+  deleteAlarm(): Promise<void>;
+}
+
+export interface ActiveRoomOptions<S> {
+  type: string;
+  name: string;
+  env: Record<string, unknown>;
+  backend: SocketBackend<S>;
+  storage: () => RoomStorage;
+  alarms: Alarms;
+  limits: Limits;
+}
+
+type Result = void | Promise<void>;
+
+export class ActiveRoom<S extends object> implements RoomHost {
+  readonly name: string;
+  readonly env: Record<string, unknown>;
+  readonly room: Room;
+  private readonly backend: SocketBackend<S>;
+  private readonly wrappers = new WeakMap<S, SocketConnection<S>>();
+  private readonly openStorage: () => RoomStorage;
+  private readonly alarms: Alarms;
+  readonly limits: Limits;
+
+  constructor(RoomType: RoomClass, options: ActiveRoomOptions<S>) {
+    this.name = options.name;
+    this.env = options.env;
+    this.backend = options.backend;
+    this.openStorage = options.storage;
+    this.alarms = options.alarms;
+    this.limits = options.limits;
+    this.room = new RoomType(this);
+  }
+
+  // ---- RoomHost ----
+  get storage(): RoomStorage {
+    return this.openStorage();
+  }
+
+  *connections(tag?: string): Iterable<Connection> {
+    for (const socket of this.backend.sockets(tag)) yield this.connection(socket);
+  }
+
+  connectionCount(tag?: string): number {
+    return this.backend.count(tag);
+  }
+
+  getConnection(id: string): Connection | undefined {
+    for (const socket of this.backend.sockets()) {
+      const connection = this.connection(socket);
+      if (connection.id === id) return connection;
+    }
+    return undefined;
+  }
+
+  broadcast(data: OutgoingData, options?: BroadcastOptions): void {
+    const except = options?.except;
+    let targets: Iterable<S> = this.backend.sockets(options?.tag);
+    if (except && except.length > 0) targets = this.without(targets, except);
+    if (this.backend.broadcast) this.backend.broadcast(targets, data);
+    else for (const socket of targets) this.send(socket, data);
+  }
+
+  setAlarm(at: number | Date): Promise<void> {
+    return this.alarms.setAlarm(typeof at === "number" ? at : at.getTime());
+  }
+  getAlarm(): Promise<number | null> {
+    return this.alarms.getAlarm();
+  }
+  deleteAlarm(): Promise<void> {
+    return this.alarms.deleteAlarm();
+  }
+
+  // ---- events from the runtime ----
+  /** A socket was accepted and attached; tell the room. */
+  open(socket: S, request: Request): Result {
+    const connection = this.connection(socket);
+    return this.guard(connection, () => this.room.onConnect?.(connection, request));
+  }
+
+  message(socket: S, data: FrameData): Result {
+    const connection = this.connection(socket);
+    const size = typeof data === "string" ? utf8Length(data, this.limits.maxMessageBytes) : data.byteLength;
+    if (size > this.limits.maxMessageBytes) {
+      connection.close(CloseCode.MESSAGE_TOO_BIG, `message exceeds ${this.limits.maxMessageBytes} bytes`);
+      return;
+    }
+    if (!connection.admit(this.limits)) return;
+    if (!this.room.onMessage) return;
+    return this.guard(connection, () => this.room.onMessage!(connection, data));
+  }
+
+  closed(socket: S, code: number, reason: string, wasClean: boolean): Result {
+    const connection = this.connection(socket);
+    connection.markClosed();
+    return this.guard(undefined, () => this.room.onClose?.(connection, code, reason, wasClean), connection);
+  }
+
+  errored(socket: S, error: unknown): void {
+    const connection = this.connection(socket);
+    this.report(error, connection);
+  }
+
+  alarm(): Result {
+    return this.guard(undefined, () => this.room.onAlarm?.());
+  }
+
+  // ---- internals ----
+  connection(socket: S): SocketConnection<S> {
+    let connection = this.wrappers.get(socket);
+    if (!connection) {
+      connection = new SocketConnection(this.backend, socket, this.backend.attachment(socket), this.name);
+      this.wrappers.set(socket, connection);
+    }
+    return connection;
+  }
+
+  private send(socket: S, data: OutgoingData): void {
+    try {
+      this.backend.send(socket, data);
+    } catch {
+      // A socket closing under us is not the broadcaster's fault; its close event follows.
+    }
+  }
+
+  private *without(sockets: Iterable<S>, except: readonly string[]): Iterable<S> {
+    for (const socket of sockets) if (!except.includes(this.connection(socket).id)) yield socket;
+  }
+
+  /**
+   * Runs room code so that a throw (or a rejected promise) never escapes: it is logged, passed to
+   * `onError`, and closes only the connection it came from (`closeOnFault`).
+   */
+  private guard(closeOnFault: SocketConnection<S> | undefined, fn: () => Result, about = closeOnFault): Result {
+    try {
+      const result = fn();
+      if (result && typeof result.then === "function") {
+        return result.then(undefined, (error: unknown) => this.fault(error, closeOnFault, about));
+      }
+    } catch (error) {
+      this.fault(error, closeOnFault, about);
+    }
+  }
+
+  private fault(error: unknown, closeOnFault: SocketConnection<S> | undefined, about: SocketConnection<S> | undefined): void {
+    this.report(error, about);
+    closeOnFault?.close(CloseCode.INTERNAL_ERROR, "internal error in room");
+  }
+
+  private report(error: unknown, connection?: Connection): void {
+    const where = connection ? ` connection ${connection.id}` : "";
+    log.error(`room "${this.name}"${where}:`, error);
+    try {
+      this.room.onError?.(error, connection);
+    } catch (secondary) {
+      log.error(`room "${this.name}" onError threw:`, secondary);
+    }
+  }
+}
+
+/** A socket seen through the Connection interface; rebuilt from the attachment after each wake-up. */
+export class SocketConnection<S> implements Connection {
+  readonly id: string;
+  readonly tags: readonly string[];
+  private current: Attachment;
+  private open = true;
+  // Token bucket for the per-connection rate limit. Kept in memory only: a wake-up refills it.
+  private tokens = Number.NaN;
+  private refilledAt = 0;
+
+  constructor(
+    private readonly backend: SocketBackend<S>,
+    readonly socket: S,
+    attachment: Attachment,
+    private readonly room: string,
+  ) {
+    this.current = attachment;
+    this.id = attachment.id;
+    this.tags = attachment.tags;
+  }
+
+  get state(): unknown {
+    return this.current.state ?? null;
+  }
+
+  /** True when the client asked for roomkit's own frames (`?roomkit=1`); article clients did not. */
+  get extended(): boolean {
+    return this.current.extended === true;
+  }
+
+  setState(state: unknown): void {
+    const next: Attachment = { ...this.current, state };
+    this.backend.setAttachment(this.socket, next);
+    this.current = this.backend.attachment(this.socket);
+  }
+
+  send(data: OutgoingData): void {
+    if (!this.open) throw new RoomkitError("SOCKET_CLOSED", this.room, `connection ${this.id} is closed`);
+    this.backend.send(this.socket, data);
+  }
+
+  /** Sends `{"type":"error",…}` if the client asked for roomkit frames; otherwise does nothing. */
+  sendError(code: string, detail: string): boolean {
+    if (!this.extended || !this.open) return false;
+    this.backend.send(this.socket, errorFrame(code, detail));
+    return true;
+  }
+
+  close(code?: number, reason?: string): void {
+    if (!this.open) return;
+    this.open = false;
+    try {
+      this.backend.close(this.socket, code, reason);
+    } catch {
+      // Already closing: the runtime delivers the close event either way.
+    }
+  }
+
+  markClosed(): void {
+    this.open = false;
+  }
+
+  /** Token bucket; false means drop this message. Sustained abuse closes the socket with 1008. */
+  admit(limits: Limits): boolean {
+    const rate = limits.rateLimit;
+    if (!rate) return true;
+    const now = Date.now();
+    if (Number.isNaN(this.tokens)) {
+      this.tokens = rate.burst;
+      this.refilledAt = now;
+    } else {
+      this.tokens = Math.min(rate.burst, this.tokens + ((now - this.refilledAt) / 1000) * rate.perSecond);
+      this.refilledAt = now;
+    }
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return true;
+    }
+    // Over the limit: every refused message deepens the debt; a full burst of debt is abuse.
+    this.tokens -= 1;
+    if (this.tokens <= -rate.burst) {
+      this.close(CloseCode.POLICY_VIOLATION, "rate limit exceeded");
+    } else {
+      this.sendError("rate_limited", `more than ${rate.perSecond} messages/s (burst ${rate.burst}); message dropped`);
+    }
+    return false;
+  }
+}
+
+/** UTF-8 byte length of a string, stopping early once past `cap`. */
+function utf8Length(text: string, cap: number): number {
+  // Each UTF-16 unit encodes to at most 3 bytes: short strings cannot exceed the cap.
+  if (text.length * 3 <= cap) return text.length;
+  let bytes = 0;
+  for (let i = 0; i < text.length && bytes <= cap; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

@@ -1,0 +1,38 @@
+// Turning an accepted upgrade into a socket attachment: shared so both runtimes check tags and
+// state against the same limits before the socket is accepted.
+import type { Attachment } from "./active-room.ts";
+import { RoomkitError } from "./errors.ts";
+import type { Limits } from "./limits.ts";
+import type { ConnectionInit } from "./room.ts";
+
+/** What the router hands to a runtime for one upgrade: which room, and the socket's first attachment. */
+export interface ConnectTarget {
+  /** Room type: a key of the app's `rooms`. */
+  type: string;
+  /** Room name, validated. */
+  name: string;
+  init: ConnectionInit & { extended?: boolean };
+}
+
+export function checkTags(tags: readonly string[], limits: Limits, room: string): void {
+  if (tags.length > limits.maxTags) {
+    throw new RoomkitError("TOO_MANY_TAGS", room, `${tags.length} tags; the limit is ${limits.maxTags}`);
+  }
+  for (const tag of tags) {
+    if (typeof tag !== "string" || tag.length === 0) throw new RoomkitError("INVALID_TAG", room, "tags must be non-empty strings");
+    if (tag.length > limits.maxTagLength) {
+      throw new RoomkitError("TAG_TOO_LONG", room, `a tag of ${tag.length} characters; the limit is ${limits.maxTagLength}`);
+    }
+  }
+}
+
+export function newAttachment(target: ConnectTarget, limits: Limits): Attachment {
+  const tags = [...(target.init.tags ?? [])];
+  checkTags(tags, limits, target.name);
+  const attachment: Attachment = { id: crypto.randomUUID(), tags, state: target.init.state ?? null };
+  if (target.init.extended) attachment.extended = true;
+  return attachment;
+}
+
+/** The header that carries a ConnectTarget from the Worker to its Durable Object. */
+export const TARGET_HEADER = "x-roomkit-target";

@@ -1,0 +1,111 @@
+// The one table of limits both runtimes enforce. Defaults follow Cloudflare's platform limits where
+// one exists, so that a room that works on Node also works on Cloudflare.
+
+export interface RateLimit {
+  /** Tokens added per second. */
+  perSecond: number;
+  /** Bucket size: how many messages may arrive at once. */
+  burst: number;
+}
+
+export interface Limits {
+  /** Largest frame accepted, in bytes. Larger: close 1009. */
+  maxMessageBytes: number;
+  /** Sockets per room. More: HTTP 503 before the upgrade. */
+  maxConnectionsPerRoom: number;
+  /** Per-connection token bucket, or `null` for none. */
+  rateLimit: RateLimit | null;
+  /** Browser origins allowed to open sockets besides the server's own; `"*"` allows all. */
+  allowedOrigins: "*" | readonly string[];
+  /** Serialized size of a connection's attachment (id, tags, state). Cloudflare: 16 KiB. */
+  maxStateBytes: number;
+  /** Tags per connection. Cloudflare: 10. */
+  maxTags: number;
+  /** Characters per tag. Cloudflare: 256. */
+  maxTagLength: number;
+  /** Node only: a socket whose unsent bytes pass this is closed with 1013. */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxMessageBytes: 1024 * 1024,
+  maxConnectionsPerRoom: 32_768,
+  rateLimit: Object.freeze({ perSecond: 20, burst: 50 }),
+  allowedOrigins: Object.freeze([]) as readonly string[],
+  maxStateBytes: 16_384,
+  maxTags: 10,
+  maxTagLength: 256,
+  maxBufferedBytes: 4 * 1024 * 1024,
+});
+
+/** Room names: 1–128 characters of RFC 3986 "unreserved", checked after percent-decoding. */
+export const ROOM_NAME_PATTERN = /^[A-Za-z0-9._~-]{1,128}$/;
+
+export function isValidRoomName(name: string): boolean {
+  return ROOM_NAME_PATTERN.test(name);
+}
+
+/** Environment variables that override the defaults (Node `process.env`, Cloudflare `[vars]`). */
+export const LIMIT_ENV = {
+  maxMessageBytes: "ROOMKIT_MAX_MESSAGE_BYTES",
+  maxConnectionsPerRoom: "ROOMKIT_MAX_CONNECTIONS",
+  rateLimit: "ROOMKIT_RATE_LIMIT",
+  allowedOrigins: "ROOMKIT_ALLOWED_ORIGINS",
+} as const;
+
+type EnvLike = Readonly<Record<string, unknown>> | undefined;
+
+/** Defaults, then environment variables, then explicit options (strongest). Bad values throw. */
+export function resolveLimits(overrides: Partial<Limits> = {}, env?: EnvLike): Limits {
+  const fromEnv: Partial<Limits> = {};
+  const read = (name: string): string | undefined => {
+    const value = env?.[name];
+    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+  };
+  const bytes = read(LIMIT_ENV.maxMessageBytes);
+  if (bytes !== undefined) fromEnv.maxMessageBytes = positiveInteger(LIMIT_ENV.maxMessageBytes, bytes);
+  const conns = read(LIMIT_ENV.maxConnectionsPerRoom);
+  if (conns !== undefined) fromEnv.maxConnectionsPerRoom = positiveInteger(LIMIT_ENV.maxConnectionsPerRoom, conns);
+  const rate = read(LIMIT_ENV.rateLimit);
+  if (rate !== undefined) fromEnv.rateLimit = parseRateLimit(rate);
+  const origins = read(LIMIT_ENV.allowedOrigins);
+  if (origins !== undefined) fromEnv.allowedOrigins = parseOrigins(origins);
+  return { ...DEFAULT_LIMITS, ...fromEnv, ...stripUndefined(overrides) };
+}
+
+/** `off`, or `<per-second>/<burst>` such as `20/50`. */
+export function parseRateLimit(text: string): RateLimit | null {
+  if (text === "off") return null;
+  const match = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(text);
+  if (!match) throw new TypeError(`${LIMIT_ENV.rateLimit} must be "off" or "<per-second>/<burst>", got "${text}"`);
+  const perSecond = Number(match[1]);
+  const burst = Number(match[2]);
+  if (!(perSecond > 0) || !(burst >= 1)) throw new TypeError(`${LIMIT_ENV.rateLimit} needs a positive rate and a burst ≥ 1, got "${text}"`);
+  return { perSecond, burst };
+}
+
+/** `*`, or a comma-separated list of origins such as `https://a.example,https://b.example`. */
+export function parseOrigins(text: string): "*" | string[] {
+  if (text === "*") return "*";
+  return text
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      try {
+        return new URL(origin).origin;
+      } catch {
+        throw new TypeError(`${LIMIT_ENV.allowedOrigins}: "${origin}" is not an origin`);
+      }
+    });
+}
+
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got "${text}"`);
+  return value;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,38 @@
+// Close codes and frames that roomkit itself sends. Room-specific frames belong to the room.
+
+/** WebSocket close codes used by roomkit (RFC 6455 §7.4.1). */
+export const CloseCode = {
+  /** The room or the client ended the conversation normally. */
+  NORMAL: 1000,
+  /** The server is shutting down (Node: SIGINT/SIGTERM). */
+  GOING_AWAY: 1001,
+  /** The room does not accept this kind of frame (e.g. binary to the chat room). */
+  UNSUPPORTED_DATA: 1003,
+  /** Policy violation: sustained rate-limit abuse, refused by the room. */
+  POLICY_VIOLATION: 1008,
+  /** A frame larger than `maxMessageBytes`. */
+  MESSAGE_TOO_BIG: 1009,
+  /** The room's code threw while handling this connection. */
+  INTERNAL_ERROR: 1011,
+  /** Slow consumer: the client does not read fast enough; reconnect later. */
+  TRY_AGAIN_LATER: 1013,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/**
+ * The heartbeat: a client sends exactly this text and gets `HEARTBEAT_RESPONSE` back from the
+ * runtime itself (Cloudflare's WebSocket auto-response), without waking or reaching the room.
+ */
+export const HEARTBEAT_REQUEST = "ping";
+export const HEARTBEAT_RESPONSE = "pong";
+
+/** An error frame, sent only to clients that asked for error frames. */
+export interface ErrorFrame {
+  type: "error";
+  code: string;
+  detail: string;
+}
+
+export function errorFrame(code: string, detail: string): string {
+  return JSON.stringify({ type: "error", code, detail } satisfies ErrorFrame);
+}

@@ -1,0 +1,15 @@
+// The example deployment served by `npm start` (Node) and `npm run start:cloudflare` (workerd).
+import { defineApp } from "../router.ts";
+import { ChatRoom } from "./chat.ts";
+import { chatPage } from "./page.ts";
+
+export { ChatRoom, parseChatInput, type ChatInput, type ChatMessage, type ChatNotice } from "./chat.ts";
+
+export const exampleApp = defineApp({
+  rooms: { chat: ChatRoom },
+  routes: [
+    { path: "/ws", room: "chat", name: "global-chat-room" },
+    { path: "/rooms/:name/ws", room: "chat" },
+  ],
+  page: chatPage,
+});

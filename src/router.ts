@@ -1,0 +1,100 @@
+// The HTTP face of every roomkit deployment, shared by both runtimes: room addressing, room-name
+// check, upgrade check, origin check and the auth hook. The runtime supplies only `connect`.
+import { Hono, type Context } from "hono";
+import type { ConnectTarget } from "./connect.ts";
+import { isValidRoomName, resolveLimits, type Limits } from "./limits.ts";
+import type { ConnectionInit, RoomClass } from "./room.ts";
+
+export interface RoomRoute {
+  /** A Hono path: either with a `:name` parameter, or fixed with `name` set. */
+  path: string;
+  /** Key of `rooms`. */
+  room: string;
+  /** Fixed room name for paths without `:name` (the article's `/ws` → `global-chat-room`). */
+  name?: string;
+}
+
+export interface BeforeConnectContext {
+  request: Request;
+  room: { type: string; name: string };
+  env: Record<string, unknown>;
+}
+
+/** Refuse with a Response, or admit with the connection's first state and tags. */
+export type BeforeConnect = (context: BeforeConnectContext) => Response | ConnectionInit | void | Promise<Response | ConnectionInit | void>;
+
+export interface RoomkitApp {
+  rooms: Record<string, RoomClass>;
+  routes: readonly RoomRoute[];
+  /** Served at `GET /`. */
+  page?: string;
+  /** Runs before the upgrade (on Cloudflare: in the Worker, before the Durable Object is touched). */
+  onBeforeConnect?: BeforeConnect;
+  limits?: Partial<Limits>;
+}
+
+export type ConnectToRoom = (c: Context, target: ConnectTarget) => Response | Promise<Response>;
+
+export function defineApp<T extends RoomkitApp>(app: T): T {
+  for (const route of app.routes) {
+    if (!app.rooms[route.room]) throw new TypeError(`route ${route.path} names unknown room type "${route.room}"`);
+    if (!route.path.includes(":name") && !route.name) throw new TypeError(`route ${route.path} needs :name or a fixed name`);
+  }
+  return app;
+}
+
+/** Limits for a deployment: the app's own, under the environment's `ROOMKIT_*` variables. */
+export function appLimits(app: RoomkitApp, env: Record<string, unknown> | undefined): Limits {
+  return resolveLimits(app.limits, env);
+}
+
+export function createRouter(app: RoomkitApp, connect: ConnectToRoom, getEnv: (c: Context) => Record<string, unknown>, limits: (c: Context) => Limits) {
+  const router = new Hono();
+  if (app.page !== undefined) {
+    const page = app.page;
+    router.get("/", (c) => c.html(page));
+  }
+  for (const route of app.routes) {
+    router.get(route.path, async (c) => {
+      const name = route.name ?? c.req.param("name" as never) ?? "";
+      if (!isValidRoomName(name)) {
+        return c.text(`Invalid room name: 1–128 characters from [A-Za-z0-9._~-] expected.`, 400);
+      }
+      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+        return c.text("Expected a WebSocket upgrade request.", 426);
+      }
+      const roomLimits = limits(c);
+      const origin = c.req.header("origin");
+      if (origin !== undefined && !originAllowed(origin, new URL(c.req.url), roomLimits.allowedOrigins, c.req.header("host"))) {
+        return c.text(`Origin ${origin} is not allowed to open a WebSocket here.`, 403);
+      }
+      let init: ConnectionInit = {};
+      if (app.onBeforeConnect) {
+        const verdict = await app.onBeforeConnect({ request: c.req.raw, room: { type: route.room, name }, env: getEnv(c) });
+        if (verdict instanceof Response) return verdict;
+        if (verdict) init = verdict;
+      }
+      // `?roomkit=1`: the client understands roomkit's own frames (errors, acks, notices).
+      const extended = c.req.query("roomkit") === "1";
+      return connect(c, { type: route.room, name, init: { ...init, extended } });
+    });
+  }
+  return router;
+}
+
+/**
+ * Cross-site WebSocket hijacking guard. Browsers always send Origin on an upgrade; other clients
+ * usually send none and are not refused for that. Same-origin compares against the Host header,
+ * since behind a proxy the request URL may carry an internal host.
+ */
+export function originAllowed(origin: string, url: URL, allowed: Limits["allowedOrigins"], host?: string): boolean {
+  if (allowed === "*") return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (parsed.host === (host ?? url.host)) return true;
+  return allowed.includes(parsed.origin);
+}
