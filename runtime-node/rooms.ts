@@ -49,15 +49,16 @@ export class RoomRegistry {
     return this.slots.get(key(type, name));
   }
 
-  /** Attach an upgraded socket to its room and tell the room. */
-  accept(target: ConnectTarget, ws: WebSocket, request: Request): void {
-    const slot = this.ensureSlot(target.type, target.name);
+  /** The socket's first attachment, checked against the limits before the upgrade. */
+  prepare(target: ConnectTarget): { tags: readonly string[]; bytes: Buffer } {
     const attachment = newAttachment(target, this.options.limits);
-    const socket: NodeSocket = {
-      ws,
-      tags: attachment.tags,
-      bytes: encodeAttachment(attachment, this.options.limits.maxStateBytes, target.name),
-    };
+    return { tags: attachment.tags, bytes: encodeAttachment(attachment, this.options.limits.maxStateBytes, target.name) };
+  }
+
+  /** Attach an upgraded socket to its room and tell the room. */
+  accept(target: ConnectTarget, prepared: { tags: readonly string[]; bytes: Buffer }, ws: WebSocket, request: Request): void {
+    const slot = this.ensureSlot(target.type, target.name);
+    const socket: NodeSocket = { ws, tags: prepared.tags, bytes: prepared.bytes };
     slot.add(socket);
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       // The heartbeat is answered here, like Cloudflare's auto-response: the room never sees it,

@@ -1,10 +1,14 @@
 // The self-hosted runtime: the shared Hono router on @hono/node-server, sockets through its built-in
 // upgradeWebSocket over a `ws` server in noServer mode.
+import { STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { createAdaptorServer, upgradeWebSocket, type ServerType } from "@hono/node-server";
 import type { Context } from "hono";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { ConnectTarget } from "../src/connect.ts";
+import { RoomkitError } from "../src/errors.ts";
+import { logLevelFromEnv } from "../src/log.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
 import { CloseCode } from "../src/protocol.ts";
 import { createRouter, type RoomkitApp } from "../src/router.ts";
@@ -39,6 +43,7 @@ export interface RoomServer {
 
 export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {}): Promise<RoomServer> {
   const env = options.env ?? (process.env as Record<string, unknown>);
+  logLevelFromEnv(env);
   const limits = resolveLimits({ ...app.limits, ...options.limits }, env);
   const registry = new RoomRegistry({
     rooms: app.rooms,
@@ -53,6 +58,13 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
     if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
       return c.text(`Room "${target.name}" is full (${limits.maxConnectionsPerRoom} connections).`, 503);
     }
+    let prepared: ReturnType<RoomRegistry["prepare"]>;
+    try {
+      prepared = registry.prepare(target);
+    } catch (error) {
+      if (error instanceof RoomkitError) return c.text(error.message, 400);
+      throw error;
+    }
     const request = c.req.raw;
     const upgrade = upgradeWebSocket(() => ({
       // Only onOpen: we attach our own listeners to the raw ws socket, skipping the per-message
@@ -64,7 +76,7 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
           return;
         }
         try {
-          registry.accept(target, raw, request);
+          registry.accept(target, prepared, raw, request);
         } catch (error) {
           console.error(`[roomkit] room "${target.name}": could not accept a socket:`, error);
           raw.close(CloseCode.INTERNAL_ERROR, "could not accept the connection");
@@ -81,7 +93,7 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
     // ws refuses (1009) a frame past this before buffering it whole.
     maxPayload: limits.maxMessageBytes,
   });
-  const server: ServerType = createAdaptorServer({ fetch: router.fetch, websocket: { server: wss } });
+  const server: ServerType = createAdaptorServer({ fetch: withRefusalBodies(router.fetch), websocket: { server: wss } });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -99,5 +111,28 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
       await registry.close(code, reason);
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+type Fetch = (request: Request, env: any) => Response | Promise<Response>;
+
+/**
+ * @hono/node-server answers a refused upgrade with the status alone (Content-Length: 0). Refusals
+ * must say why (400 bad name, 403 origin, 503 full, the auth hook's own body), so write the whole
+ * response to the socket here; the adapter's own empty reply then finds the socket ended.
+ */
+function withRefusalBodies(fetch: Fetch): Fetch {
+  return async (request, env) => {
+    const response = await fetch(request, env);
+    const socket: Duplex | undefined = env?.outgoing === undefined ? env?.incoming?.socket : undefined;
+    if (!socket || response.status < 300 || socket.destroyed) return response;
+    const body = Buffer.from(await response.arrayBuffer());
+    const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
+    response.headers.forEach((value, name) => {
+      if (name !== "content-length" && name !== "connection") lines.push(`${name}: ${value}`);
+    });
+    lines.push(`Content-Length: ${body.length}`, "Connection: close", "", "");
+    socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]));
+    return response;
   };
 }

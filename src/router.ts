@@ -1,7 +1,8 @@
 // The HTTP face of every roomkit deployment, shared by both runtimes: room addressing, room-name
 // check, upgrade check, origin check and the auth hook. The runtime supplies only `connect`.
 import { Hono, type Context } from "hono";
-import type { ConnectTarget } from "./connect.ts";
+import { checkTags, type ConnectTarget } from "./connect.ts";
+import { RoomkitError } from "./errors.ts";
 import { isValidRoomName, resolveLimits, type Limits } from "./limits.ts";
 import type { ConnectionInit, RoomClass } from "./room.ts";
 
@@ -73,6 +74,12 @@ export function createRouter(app: RoomkitApp, connect: ConnectToRoom, getEnv: (c
         const verdict = await app.onBeforeConnect({ request: c.req.raw, room: { type: route.room, name }, env: getEnv(c) });
         if (verdict instanceof Response) return verdict;
         if (verdict) init = verdict;
+      }
+      try {
+        checkTags(init.tags ?? [], roomLimits, name);
+      } catch (error) {
+        if (error instanceof RoomkitError) return c.text(error.message, 400);
+        throw error;
       }
       // `?roomkit=1`: the client understands roomkit's own frames (errors, acks, notices).
       const extended = c.req.query("roomkit") === "1";

@@ -1,0 +1,31 @@
+// The Node runtime under test: the fixture app served in this process on a free port.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serveRooms } from "../../runtime-node/server.ts";
+import { fixtureApp } from "../fixtures/app.ts";
+import type { RuntimeHandle } from "./handle.ts";
+
+export const nodeRuntime: RuntimeHandle = {
+  name: "node",
+  capabilities: { restart: true, slowConsumerClose: true },
+  async start(options = {}) {
+    const dataDir = mkdtempSync(join(tmpdir(), "roomkit-node-"));
+    const server = await serveRooms(fixtureApp, {
+      port: 0,
+      dataDir,
+      env: { ROOMKIT_LOG: "silent", ...options.env },
+      hibernateAfterMs: options.hibernateAfterMs ?? 10_000,
+    });
+    return {
+      url: server.url,
+      async hibernate(room, type) {
+        if (server.hibernate(room, type) !== 1) throw new Error(`room ${type}/${room} was not awake`);
+      },
+      async stop() {
+        await server.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
