@@ -177,6 +177,132 @@ export function contractSuite(handle: RuntimeHandle): void {
       });
     });
 
+    describe("storage", () => {
+      it("round-trips key–value pairs by structured clone, single and batch", async () => {
+        const a = await probe(roomName("kv"));
+        const value = { n: 1, list: [1, "two", null], nested: { ok: true }, big: 2 ** 40 };
+        await ask(a, { cmd: "kv.put", key: "k1", value });
+        expect((await ask(a, { cmd: "kv.get", key: "k1" })).value).toEqual(value);
+        expect((await ask(a, { cmd: "kv.get", key: "missing" })).value).toBeNull();
+        await ask(a, { cmd: "kv.putMany", entries: { b: 2, a: 1, c: 3 } });
+        expect((await ask(a, { cmd: "kv.getMany", keys: ["c", "a", "zz"] })).entries).toEqual([["a", 1], ["c", 3]]);
+        expect((await ask(a, { cmd: "kv.delete", key: "k1" })).deleted).toBe(true);
+        expect((await ask(a, { cmd: "kv.delete", key: "k1" })).deleted).toBe(false);
+        expect((await ask(a, { cmd: "kv.deleteMany", keys: ["a", "b", "nope"] })).deleted).toBe(2);
+        expect((await ask(a, { cmd: "kv.list" })).entries).toEqual([["c", 3]]);
+        a.close();
+      });
+
+      it("lists keys in order, with prefix, start, end, limit and reverse", async () => {
+        const a = await probe(roomName("list"));
+        const keys = ["user:b", "user:a", "user:c", "userx", "post:1", "user:", "a", "Z", "é"];
+        await ask(a, { cmd: "kv.putMany", entries: Object.fromEntries(keys.map((k) => [k, k])) });
+        const list = async (options: object) => (await ask(a, { cmd: "kv.list", options })).entries.map(([k]: [string]) => k);
+        expect(await list({})).toEqual(["Z", "a", "post:1", "user:", "user:a", "user:b", "user:c", "userx", "é"]);
+        expect(await list({ prefix: "user:" })).toEqual(["user:", "user:a", "user:b", "user:c"]);
+        expect(await list({ prefix: "user:", reverse: true, limit: 2 })).toEqual(["user:c", "user:b"]);
+        expect(await list({ start: "post:1", end: "user:b" })).toEqual(["post:1", "user:", "user:a"]);
+        expect(await list({ start: "user:a", limit: 2 })).toEqual(["user:a", "user:b"]);
+        expect(await list({ prefix: "nothing" })).toEqual([]);
+        a.close();
+      });
+
+      it("runs SQL with bound parameters, and rolls back a failed transaction", async () => {
+        const a = await probe(roomName("sql"));
+        await ask(a, { cmd: "sql", query: "CREATE TABLE t (id INTEGER PRIMARY KEY, label TEXT, score REAL)" });
+        await ask(a, { cmd: "sql", query: "INSERT INTO t (label, score) VALUES (?, ?), (?, ?)", bindings: ["x", 1.5, "y", null] });
+        expect((await ask(a, { cmd: "sql", query: "SELECT * FROM t WHERE label = ?", bindings: ["x"] })).rows).toEqual([{ id: 1, label: "x", score: 1.5 }]);
+        expect((await ask(a, { cmd: "sql", query: "SELECT count(*) AS n FROM t" })).rows).toEqual([{ n: 2 }]);
+        const failed = await ask(a, { cmd: "sql.tx", fail: true, statements: [["INSERT INTO t (label) VALUES (?)", "rolled"]] });
+        expect(failed.ok).toBe(false);
+        expect((await ask(a, { cmd: "sql", query: "SELECT count(*) AS n FROM t" })).rows).toEqual([{ n: 2 }]);
+        expect(await ask(a, { cmd: "sql.tx", statements: [["INSERT INTO t (label) VALUES (?)", "kept"]] })).toMatchObject({ ok: true });
+        expect((await ask(a, { cmd: "sql", query: "SELECT label FROM t ORDER BY id" })).rows.map((r: any) => r.label)).toEqual(["x", "y", "kept"]);
+        expect((await ask(a, { cmd: "sql", query: "SELEKT nonsense" })).error).toMatch(/syntax/i);
+        a.close();
+      });
+
+      it("keeps storage and the pending alarm across hibernation", async () => {
+        const name = roomName("keep");
+        const a = await probe(name);
+        await ask(a, { cmd: "kv.put", key: "kept", value: "yes" });
+        const { at } = await ask(a, { cmd: "alarm.set", inMs: 60_000 });
+        await rt.hibernate(name, "probe");
+        expect((await ask(a, { cmd: "kv.get", key: "kept" })).value).toBe("yes");
+        expect((await ask(a, { cmd: "alarm.get" })).at).toBe(at);
+        expect((await ask(a, { cmd: "alarm.delete" })).at).toBeNull();
+        a.close();
+      });
+
+      it("fires an alarm set before hibernation, waking the room", async () => {
+        const name = roomName("alarm");
+        const a = await probe(name);
+        const before = await ask(a, { cmd: "stats" });
+        await ask(a, { cmd: "alarm.set", inMs: 1500 });
+        await rt.hibernate(name, "probe");
+        const fired = await a.nextMatching((f) => f.type === "alarm", 15_000);
+        expect(fired.fired).toBe(1);
+        expect(fired.instance).toBe(before.instance + 1);
+        expect((await ask(a, { cmd: "alarm.get" })).at).toBeNull();
+        a.close();
+      });
+    });
+
+    describe("chat history and resume", () => {
+      it("sends recent history, with seq, to a client that joins later", async () => {
+        const path = `/rooms/${roomName("hist")}/ws`;
+        const a = await TestClient.open(rt.url, path);
+        for (let i = 1; i <= 3; i++) a.send({ user: "ann", message: `m${i}` });
+        const b = await TestClient.open(rt.url, path + "?roomkit=1");
+        // b may join before all three are stored: wait until it has seen m3 one way or the other.
+        const seen: any[] = [];
+        while (!seen.some((f) => f.message === "m3")) seen.push(await b.next());
+        const messages = seen.filter((f) => f.user);
+        expect(messages.map((f) => [f.seq, f.message])).toEqual([[1, "m1"], [2, "m2"], [3, "m3"]]);
+        const late = await TestClient.open(rt.url, path);
+        expect([await late.next(), await late.next(), await late.next()].map((f) => f.message)).toEqual(["m1", "m2", "m3"]);
+        for (const client of [a, b, late]) client.close();
+      });
+
+      it("resumes with ?since=<seq>: exactly the later messages, in order, while others keep sending", async () => {
+        const path = `/rooms/${roomName("resume")}/ws`;
+        const sender = await TestClient.open(rt.url, path);
+        const reader = await TestClient.open(rt.url, path);
+        for (let i = 1; i <= 10; i++) sender.send({ user: "s", message: `m${i}` });
+        const seen: number[] = [];
+        while (seen.length < 10) seen.push((await reader.next()).seq);
+        expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        reader.close();
+        await reader.closed;
+        // Keep sending while the reader is away and while it reconnects.
+        // (45 in all: within the default rate limit's burst of 50.)
+        for (let i = 11; i <= 30; i++) sender.send({ user: "s", message: `m${i}` });
+        const resumed = await TestClient.open(rt.url, `${path}?since=10`);
+        for (let i = 31; i <= 45; i++) sender.send({ user: "s", message: `m${i}` });
+        const after: number[] = [];
+        while (after.length < 35) after.push((await resumed.next()).seq);
+        expect(after).toEqual(Array.from({ length: 35 }, (_, i) => i + 11));
+        await resumed.expectSilence(100);
+        sender.close();
+        resumed.close();
+      });
+
+      it("keeps history across hibernation, and seq keeps counting", async () => {
+        const name = roomName("hist-hib");
+        const a = await TestClient.open(rt.url, `/rooms/${name}/ws?roomkit=1`);
+        expect(await a.next()).toEqual({ type: "synced", seq: 0 });
+        a.send({ user: "ann", message: "before" });
+        expect(await a.next()).toMatchObject({ type: "ack", seq: 1 });
+        await rt.hibernate(name, "chat");
+        a.send({ user: "ann", message: "after" });
+        expect(await a.next()).toMatchObject({ type: "ack", seq: 2 });
+        const late = await TestClient.open(rt.url, `/rooms/${name}/ws`);
+        expect([(await late.next()).message, (await late.next()).message]).toEqual(["before", "after"]);
+        a.close();
+        late.close();
+      });
+    });
+
     describe("hibernation", () => {
       it("keeps every socket with its id, tags and state while the instance is rebuilt", async () => {
         const name = roomName("hib");
