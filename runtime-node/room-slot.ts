@@ -13,6 +13,8 @@ export interface NodeSocket {
   readonly ws: WebSocket;
   readonly tags: readonly string[];
   bytes: Buffer;
+  /** Why the server is closing it, when it may have to cut the TCP connection (code 1006). */
+  closing?: { code: number; reason: string };
 }
 
 const OPEN = 1;
@@ -124,14 +126,18 @@ export class RoomSlot implements SocketBackend<NodeSocket> {
   /** A client that stops reading must not make the server buffer without bound. */
   private checkBackpressure(socket: NodeSocket): void {
     if (socket.ws.bufferedAmount <= this.options.limits.maxBufferedBytes) return;
-    slowConsumer(socket.ws);
+    slowConsumer(socket);
   }
 }
 
-function slowConsumer(ws: WebSocket): void {
-  if (ws.readyState !== OPEN) return;
+const SLOW_CONSUMER = { code: 1013, reason: "slow consumer: too much unsent data" };
+
+function slowConsumer(socket: NodeSocket): void {
+  if (socket.ws.readyState !== OPEN) return;
+  socket.closing = SLOW_CONSUMER;
   // The close frame queues behind the unsent data the client is not reading, so it may never
-  // arrive: give it a moment, then destroy the TCP socket to release the buffered memory.
-  ws.close(1013, "slow consumer: too much unsent data");
-  setTimeout(() => ws.terminate(), 1000).unref();
+  // arrive; destroying the TCP socket is what releases the buffered memory. The room still
+  // learns the real reason through `closing`.
+  socket.ws.close(SLOW_CONSUMER.code, SLOW_CONSUMER.reason);
+  socket.ws.terminate();
 }

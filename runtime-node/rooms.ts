@@ -72,7 +72,10 @@ export class RoomRegistry {
     });
     ws.on("close", (code: number, reason: Buffer) => {
       slot.remove(socket);
-      const done = slot.wake().closed(socket, code, reason.toString(), code !== 1006);
+      const cut = code === 1006 && socket.closing;
+      const done = cut
+        ? slot.wake().closed(socket, socket.closing!.code, socket.closing!.reason, false)
+        : slot.wake().closed(socket, code, reason.toString(), code !== 1006);
       void Promise.resolve(done).finally(() => this.removeIfEmpty(slot));
     });
     ws.on("error", (error: Error) => slot.wake().errored(socket, error));

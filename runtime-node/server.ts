@@ -5,12 +5,12 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { createAdaptorServer, upgradeWebSocket, type ServerType } from "@hono/node-server";
 import type { Context } from "hono";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import type { ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import { logLevelFromEnv } from "../src/log.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
-import { CloseCode } from "../src/protocol.ts";
+import { CloseCode, tooBigReason } from "../src/protocol.ts";
 import { createRouter, type RoomkitApp } from "../src/router.ts";
 import { RoomRegistry } from "./rooms.ts";
 
@@ -89,6 +89,7 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
   const router = createRouter(app, connect, () => env, () => limits);
   const wss = new WebSocketServer({
     noServer: true,
+    WebSocket: withTooBigReason(limits.maxMessageBytes),
     perMessageDeflate: options.perMessageDeflate ?? false,
     // ws refuses (1009) a frame past this before buffering it whole.
     maxPayload: limits.maxMessageBytes,
@@ -135,4 +136,17 @@ function withRefusalBodies(fetch: Fetch): Fetch {
     socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]));
     return response;
   };
+}
+
+/**
+ * ws closes an oversized frame with a bare 1009 (maxPayload stops it before it is buffered whole);
+ * give that close the same reason the room host uses, so clients learn the limit on both runtimes.
+ */
+function withTooBigReason(maxBytes: number): typeof WebSocket {
+  const reason = tooBigReason(maxBytes);
+  return class extends WebSocket {
+    override close(code?: number, data?: string | Buffer): void {
+      super.close(code, code === CloseCode.MESSAGE_TOO_BIG && !data ? reason : data);
+    }
+  } as typeof WebSocket;
 }

@@ -5,7 +5,7 @@
 import { RoomkitError } from "./errors.ts";
 import { log } from "./log.ts";
 import type { Limits } from "./limits.ts";
-import { CloseCode, errorFrame } from "./protocol.ts";
+import { CloseCode, errorFrame, tooBigReason } from "./protocol.ts";
 import type { BroadcastOptions, Connection, FrameData, OutgoingData, Room, RoomClass, RoomHost } from "./room.ts";
 import type { RoomStorage } from "./storage.ts";
 
@@ -119,7 +119,7 @@ export class ActiveRoom<S extends object> implements RoomHost {
     const connection = this.connection(socket);
     const size = typeof data === "string" ? utf8Length(data, this.limits.maxMessageBytes) : data.byteLength;
     if (size > this.limits.maxMessageBytes) {
-      connection.close(CloseCode.MESSAGE_TOO_BIG, `message exceeds ${this.limits.maxMessageBytes} bytes`);
+      connection.close(CloseCode.MESSAGE_TOO_BIG, tooBigReason(this.limits.maxMessageBytes));
       return;
     }
     if (!connection.admit(this.limits)) return;

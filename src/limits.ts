@@ -51,6 +51,7 @@ export const LIMIT_ENV = {
   maxConnectionsPerRoom: "ROOMKIT_MAX_CONNECTIONS",
   rateLimit: "ROOMKIT_RATE_LIMIT",
   allowedOrigins: "ROOMKIT_ALLOWED_ORIGINS",
+  maxBufferedBytes: "ROOMKIT_MAX_BUFFERED_BYTES",
 } as const;
 
 type EnvLike = Readonly<Record<string, unknown>> | undefined;
@@ -68,6 +69,8 @@ export function resolveLimits(overrides: Partial<Limits> = {}, env?: EnvLike): L
   if (conns !== undefined) fromEnv.maxConnectionsPerRoom = positiveInteger(LIMIT_ENV.maxConnectionsPerRoom, conns);
   const rate = read(LIMIT_ENV.rateLimit);
   if (rate !== undefined) fromEnv.rateLimit = parseRateLimit(rate);
+  const buffered = read(LIMIT_ENV.maxBufferedBytes);
+  if (buffered !== undefined) fromEnv.maxBufferedBytes = positiveInteger(LIMIT_ENV.maxBufferedBytes, buffered);
   const origins = read(LIMIT_ENV.allowedOrigins);
   if (origins !== undefined) fromEnv.allowedOrigins = parseOrigins(origins);
   return { ...DEFAULT_LIMITS, ...fromEnv, ...stripUndefined(overrides) };

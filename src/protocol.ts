@@ -36,3 +36,7 @@ export interface ErrorFrame {
 export function errorFrame(code: string, detail: string): string {
   return JSON.stringify({ type: "error", code, detail } satisfies ErrorFrame);
 }
+
+export function tooBigReason(maxBytes: number): string {
+  return `message exceeds ${maxBytes} bytes`;
+}
