@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { TestClient } from "../../support/client.ts";
+import { roomName, type SuiteContext } from "../context.ts";
+
+export function historyCases(ctx: SuiteContext): void {
+  describe("chat history and resume", () => {
+    it("sends recent history, with seq, to a client that joins later", async () => {
+      const path = `/rooms/${roomName("hist")}/ws`;
+      const a = await TestClient.open(ctx.rt.url, path);
+      for (let i = 1; i <= 3; i++) a.send({ user: "ann", message: `m${i}` });
+      const b = await TestClient.open(ctx.rt.url, path + "?roomkit=1");
+      // b may join before all three are stored: wait until it has seen m3 one way or the other.
+      const seen: any[] = [];
+      while (!seen.some((f) => f.message === "m3")) seen.push(await b.next());
+      const messages = seen.filter((f) => f.user);
+      expect(messages.map((f) => [f.seq, f.message])).toEqual([[1, "m1"], [2, "m2"], [3, "m3"]]);
+      const late = await TestClient.open(ctx.rt.url, path);
+      expect([await late.next(), await late.next(), await late.next()].map((f) => f.message)).toEqual(["m1", "m2", "m3"]);
+      for (const client of [a, b, late]) client.close();
+    });
+
+    it("resumes with ?since=<seq>: exactly the later messages, in order, while others keep sending", async () => {
+      const path = `/rooms/${roomName("resume")}/ws`;
+      const sender = await TestClient.open(ctx.rt.url, path);
+      const reader = await TestClient.open(ctx.rt.url, path);
+      for (let i = 1; i <= 10; i++) sender.send({ user: "s", message: `m${i}` });
+      const seen: number[] = [];
+      while (seen.length < 10) seen.push((await reader.next()).seq);
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      reader.close();
+      await reader.closed;
+      // Keep sending while the reader is away and while it reconnects.
+      // (45 in all: within the default rate limit's burst of 50.)
+      for (let i = 11; i <= 30; i++) sender.send({ user: "s", message: `m${i}` });
+      const resumed = await TestClient.open(ctx.rt.url, `${path}?since=10`);
+      for (let i = 31; i <= 45; i++) sender.send({ user: "s", message: `m${i}` });
+      const after: number[] = [];
+      while (after.length < 35) after.push((await resumed.next()).seq);
+      expect(after).toEqual(Array.from({ length: 35 }, (_, i) => i + 11));
+      await resumed.expectSilence(100);
+      sender.close();
+      resumed.close();
+    });
+
+    it("keeps history across hibernation, and seq keeps counting", async () => {
+      const name = roomName("hist-hib");
+      const a = await TestClient.open(ctx.rt.url, `/rooms/${name}/ws?roomkit=1`);
+      expect(await a.next()).toEqual({ type: "synced", seq: 0 });
+      a.send({ user: "ann", message: "before" });
+      expect(await a.next()).toMatchObject({ type: "ack", seq: 1 });
+      await ctx.rt.hibernate(name, "chat");
+      a.send({ user: "ann", message: "after" });
+      expect(await a.next()).toMatchObject({ type: "ack", seq: 2 });
+      const late = await TestClient.open(ctx.rt.url, `/rooms/${name}/ws`);
+      expect([(await late.next()).message, (await late.next()).message]).toEqual(["before", "after"]);
+      a.close();
+      late.close();
+    });
+  });
+}
