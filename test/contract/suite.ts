@@ -11,6 +11,7 @@ import { storageCases } from "./cases/storage.ts";
 import { historyCases } from "./cases/history.ts";
 import { limitsCases } from "./cases/limits.ts";
 import { hibernationCases } from "./cases/hibernation.ts";
+import { fuzzCases } from "./cases/fuzz.ts";
 
 export { roomName } from "./context.ts";
 
@@ -26,5 +27,6 @@ export function contractSuite(handle: RuntimeHandle): void {
     historyCases(ctx);
     limitsCases(ctx);
     hibernationCases(ctx);
+    fuzzCases(ctx);
   });
 }

@@ -1,0 +1,4 @@
+import { cloudflareRuntime } from "../runtimes/cloudflare.ts";
+import { contractSuite } from "./suite.ts";
+
+contractSuite(cloudflareRuntime);
