@@ -12,6 +12,8 @@ import { historyCases } from "./cases/history.ts";
 import { limitsCases } from "./cases/limits.ts";
 import { hibernationCases } from "./cases/hibernation.ts";
 import { fuzzCases } from "./cases/fuzz.ts";
+import { pollCases } from "./cases/poll.ts";
+import { backpressureCases } from "./cases/backpressure.ts";
 
 export { roomName } from "./context.ts";
 
@@ -27,6 +29,8 @@ export function contractSuite(handle: RuntimeHandle): void {
     historyCases(ctx);
     limitsCases(ctx);
     hibernationCases(ctx);
+    pollCases(ctx);
+    backpressureCases(ctx);
     fuzzCases(ctx);
   });
 }
