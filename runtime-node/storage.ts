@@ -30,8 +30,11 @@ export class SqliteRoomStorage implements RoomStorage {
     if (path !== MEMORY) mkdirSync(join(path, ".."), { recursive: true });
     this.db = new Database(path);
     if (path !== MEMORY) this.db.pragma("journal_mode = WAL");
-    // FULL: a message acknowledged to clients must survive a power cut, not just a process crash.
-    this.db.pragma("synchronous = FULL");
+    // WAL + NORMAL: a commit is in the WAL file before the statement returns, so a process crash
+    // (even SIGKILL) loses nothing; only a power cut can lose the last commits. FULL would fsync
+    // every message and cap a room at a few hundred messages per second. ROOMKIT_SQLITE_SYNC=FULL
+    // trades that throughput for power-cut durability.
+    this.db.pragma(`synchronous = ${synchronousMode()}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS _roomkit_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS _roomkit_meta (key TEXT PRIMARY KEY, value ANY) WITHOUT ROWID;
@@ -184,6 +187,10 @@ export function readRoomMeta(path: string): { type?: string; name?: string; alar
   } finally {
     db.close();
   }
+}
+
+function synchronousMode(): "NORMAL" | "FULL" {
+  return process.env.ROOMKIT_SQLITE_SYNC?.toUpperCase() === "FULL" ? "FULL" : "NORMAL";
 }
 
 function cursor<Row extends SqlRow>(rows: Row[], columnNames: string[]): SqlCursor<Row> {
