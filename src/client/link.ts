@@ -1,0 +1,165 @@
+// One socket's life, from the attempt to the end: the connect timeout, the heartbeat, and exactly
+// one `end` report however it ends (closed by the server, timed out, or dropped by us). The
+// reconnecting logic above it never has to reason about a half-dead socket.
+import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../protocol.ts";
+import type { WebSocketConstructor, WebSocketLike } from "./socket.ts";
+
+export interface HeartbeatOptions {
+  /** Send `ping` after this long without any frame from the server. Default 15 000 ms. */
+  intervalMs: number;
+  /** Declare the connection dead if nothing arrives this long after a `ping`. Default 5 000 ms. */
+  timeoutMs: number;
+}
+
+export interface LinkOptions {
+  /** Give up an attempt that is not open after this long. */
+  connectTimeoutMs: number;
+  /** `false` turns the heartbeat off. */
+  heartbeat: HeartbeatOptions | false;
+}
+
+export interface LinkEnd {
+  code: number;
+  reason: string;
+  wasClean: boolean;
+  /** The socket had opened before it ended. */
+  opened: boolean;
+}
+
+export interface LinkHandlers {
+  open(): void;
+  text(data: string): void;
+  /** Binary frames: the client protocol has none. */
+  binary(): void;
+  end(end: LinkEnd): void;
+}
+
+/** No close frame was received: a lost connection, in RFC 6455's terms. */
+export const ABNORMAL_CLOSURE = 1006;
+
+export class Link {
+  private ws: WebSocketLike | null = null;
+  private opened = false;
+  private ended = false;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private deadTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set by every frame; the heartbeat pings only after a quiet interval. */
+  private heard = false;
+
+  constructor(
+    WebSocket: WebSocketConstructor,
+    url: string,
+    private readonly options: LinkOptions,
+    private readonly handlers: LinkHandlers,
+  ) {
+    let ws: WebSocketLike;
+    try {
+      ws = new WebSocket(url);
+    } catch (error) {
+      // Reported asynchronously, like every other way an attempt can fail.
+      setTimeout(() => this.finish({ code: ABNORMAL_CLOSURE, reason: `cannot open: ${(error as Error).message}`, wasClean: false, opened: false }));
+      return;
+    }
+    this.ws = ws;
+    try {
+      ws.binaryType = "arraybuffer";
+    } catch {
+      // Read-only in some implementations; binary frames are refused either way.
+    }
+    ws.onopen = () => this.onOpen();
+    ws.onmessage = (event) => this.onMessage(event.data);
+    ws.onclose = (event) => this.finish({ code: event.code, reason: event.reason, wasClean: event.wasClean, opened: this.opened });
+    // An error is always followed by a close event, which carries what we need.
+    ws.onerror = () => {};
+    this.connectTimer = setTimeout(() => this.drop("connect timeout"), options.connectTimeoutMs);
+  }
+
+  get isOpen(): boolean {
+    return this.opened && !this.ended;
+  }
+
+  send(text: string): void {
+    if (this.isOpen) this.ws!.send(text);
+  }
+
+  /** Closes with a close frame, and reports the end now rather than when the server answers. */
+  close(code: number, reason: string): void {
+    if (this.ended) return;
+    const ws = this.detach();
+    try {
+      ws?.close(code, reason);
+    } catch {
+      // Already closing.
+    }
+    this.finish({ code, reason, wasClean: true, opened: this.opened });
+  }
+
+  private onOpen(): void {
+    if (this.ended) return;
+    this.opened = true;
+    clearTimeout(this.connectTimer);
+    const heartbeat = this.options.heartbeat;
+    if (heartbeat) this.heartbeatTimer = setInterval(() => this.beat(heartbeat.timeoutMs), heartbeat.intervalMs);
+    this.handlers.open();
+  }
+
+  private onMessage(data: unknown): void {
+    if (this.ended) return;
+    this.heard = true;
+    if (this.deadTimer !== undefined) {
+      clearTimeout(this.deadTimer);
+      this.deadTimer = undefined;
+    }
+    if (typeof data !== "string") {
+      this.handlers.binary();
+      return;
+    }
+    if (data === HEARTBEAT_RESPONSE) return;
+    this.handlers.text(data);
+  }
+
+  private beat(timeoutMs: number): void {
+    if (this.heard) {
+      this.heard = false;
+      return;
+    }
+    if (this.deadTimer !== undefined) return;
+    this.ws?.send(HEARTBEAT_REQUEST);
+    this.deadTimer = setTimeout(() => this.drop("heartbeat timeout"), timeoutMs);
+  }
+
+  /** The socket is unusable (never opened, or silent): abandon it without waiting for a handshake. */
+  private drop(reason: string): void {
+    if (this.ended) return;
+    const ws = this.detach() as (WebSocketLike & { terminate?: () => void }) | null;
+    try {
+      // ws (Node) can destroy the TCP connection at once; a browser socket closes in the background.
+      if (ws?.terminate) ws.terminate();
+      else ws?.close();
+    } catch {
+      // Closing a socket that is still connecting may throw in some implementations.
+    }
+    this.finish({ code: ABNORMAL_CLOSURE, reason, wasClean: false, opened: this.opened });
+  }
+
+  private detach(): WebSocketLike | null {
+    const ws = this.ws;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      // Keep swallowing errors: an unhandled 'error' would crash a Node process using ws.
+      ws.onerror = () => {};
+    }
+    return ws;
+  }
+
+  private finish(end: LinkEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.connectTimer);
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.deadTimer);
+    this.detach();
+    this.handlers.end(end);
+  }
+}
