@@ -20,6 +20,11 @@ export interface RunningRuntime {
   readonly url: string;
   /** Really evicts/drops the room instance now; its sockets stay open. */
   hibernate(room: string, type: string): Promise<void>;
+  /**
+   * Only with `capabilities.restart`: stops the server (sockets closed with 1001, as on a deploy),
+   * leaves the port unserved for `downtimeMs`, then starts it again on the same port and data.
+   */
+  restart?(options?: { downtimeMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -11,16 +11,24 @@ export const nodeRuntime: RuntimeHandle = {
   capabilities: { restart: true, slowConsumerClose: true },
   async start(options = {}) {
     const dataDir = mkdtempSync(join(tmpdir(), "roomkit-node-"));
-    const server = await serveRooms(fixtureApp, {
-      port: 0,
-      dataDir,
-      env: { ROOMKIT_LOG: "silent", ...options.env },
-      hibernateAfterMs: options.hibernateAfterMs ?? 10_000,
-    });
+    const serve = (port: number) =>
+      serveRooms(fixtureApp, {
+        port,
+        dataDir,
+        env: { ROOMKIT_LOG: "silent", ...options.env },
+        hibernateAfterMs: options.hibernateAfterMs ?? 10_000,
+      });
+    let server = await serve(0);
+    const port = Number(new URL(server.url).port);
     return {
       url: server.url,
       async hibernate(room, type) {
         if (server.hibernate(room, type) !== 1) throw new Error(`room ${type}/${room} was not awake`);
+      },
+      async restart({ downtimeMs = 0 } = {}) {
+        await server.close();
+        await new Promise((resolve) => setTimeout(resolve, downtimeMs));
+        server = await serve(port);
       },
       async stop() {
         await server.close();
