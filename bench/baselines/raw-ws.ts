@@ -1,0 +1,35 @@
+// Baseline: a minimal raw-`ws` broadcast server — the Node limit roomkit's Node runtime is measured
+// against. Rooms by URL path, a frame relayed to every other socket of its room. Nothing else: no
+// routing framework, no validation, no storage, no per-connection state beyond the room set.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
+import { serveBenchControl } from "../lib/server-control.ts";
+
+const rooms = new Map<string, Set<WebSocket>>();
+const server = createServer((_req, res) => res.writeHead(404).end());
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+
+server.on("upgrade", (req, socket, head) => {
+  const match = /^\/(?:rooms|bare)\/([^/?]+)\/ws/.exec(req.url ?? "");
+  if (!match) return socket.destroy();
+  const name = match[1]!;
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    let room = rooms.get(name);
+    if (!room) rooms.set(name, (room = new Set()));
+    room.add(ws);
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      for (const other of room) if (other !== ws && other.readyState === 1) other.send(data, { binary: isBinary });
+    });
+    ws.on("close", () => {
+      room.delete(ws);
+      if (room.size === 0) rooms.delete(name);
+    });
+    ws.on("error", () => {});
+  });
+});
+
+server.listen(0, process.env.BENCH_HOST ?? "127.0.0.1", () => {
+  const { port } = server.address() as AddressInfo;
+  serveBenchControl(`http://127.0.0.1:${port}`, process.pid);
+});

@@ -1,0 +1,23 @@
+// The server side of the bench's IPC: a server process says where it listens and which process
+// holds the sockets, and collects garbage on request so that idle-memory readings are comparable.
+
+export type ToServer = { op: "gc" } | { op: "stop" };
+export type FromServer = { op: "listening"; url: string; pid: number } | { op: "gc-done" } | { op: "error"; message: string };
+
+export function serveBenchControl(url: string, socketPid: number, stop?: () => Promise<void>): void {
+  const send = (message: FromServer) => process.send?.(message);
+  process.on("message", (message: ToServer) => {
+    if (message.op === "gc") {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc) {
+        gc();
+        gc();
+      }
+      send({ op: "gc-done" });
+    } else if (message.op === "stop") {
+      void (stop ? stop() : Promise.resolve()).finally(() => process.exit(0));
+    }
+  });
+  process.on("disconnect", () => process.exit(0));
+  send({ op: "listening", url, pid: socketPid });
+}

@@ -1,0 +1,104 @@
+// What the bench measures: two baselines (the platform limits) and four roomkit targets, each
+// paired with the baseline of its platform and with the bars from issue 7.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ServerSpec } from "./processes.ts";
+
+export type TargetId = "raw-ws" | "node-bare" | "node-chat" | "raw-do" | "cf-bare" | "cf-chat";
+
+export interface Bars {
+  /** W1 (uncarryable rate) and W2 delivered/s vs the baseline: at least. */
+  throughput: number;
+  /** W1 (carryable rate) p99 latency vs the baseline: at most. */
+  p99: number;
+  /** W3 server memory per idle connection vs the baseline: at most. */
+  memory: number;
+}
+
+export interface Target {
+  id: TargetId;
+  label: string;
+  platform: "node" | "workerd";
+  /** The baseline this target's ratios are taken against (itself for a baseline). */
+  baseline: TargetId;
+  bars: Bars | null;
+  server: ServerSpec;
+  /** URL path of room `room` (chat: the route the example ships with). */
+  path(room: number): string;
+  /** Why this target cannot run here, or null. */
+  unavailable(): string | null;
+}
+
+const bare = (room: number) => `/bare/r${room}/ws`;
+const chat = (room: number) => `/rooms/r${room}/ws`;
+
+export function cloudflareRuntimeMissing(): string | null {
+  const root = new URL("../../", import.meta.url);
+  if (!existsSync(fileURLToPath(new URL("runtime-cloudflare/index.ts", root)))) {
+    return "not yet run: roomkit's Cloudflare runtime (runtime-cloudflare/) is not there yet";
+  }
+  return null;
+}
+
+export const TARGETS: readonly Target[] = [
+  {
+    id: "raw-ws",
+    label: "raw ws (baseline)",
+    platform: "node",
+    baseline: "raw-ws",
+    bars: null,
+    server: { script: "baselines/raw-ws.ts" },
+    path: bare,
+    unavailable: () => null,
+  },
+  {
+    id: "node-bare",
+    label: "roomkit Node, bare room",
+    platform: "node",
+    baseline: "raw-ws",
+    bars: { throughput: 0.95, p99: 1.3, memory: 1.25 },
+    server: { script: "targets/node.ts" },
+    path: bare,
+    unavailable: () => null,
+  },
+  {
+    id: "node-chat",
+    label: "roomkit Node, chat as shipped",
+    platform: "node",
+    baseline: "raw-ws",
+    bars: { throughput: 0.8, p99: 1.6, memory: 1.5 },
+    server: { script: "targets/node.ts" },
+    path: chat,
+    unavailable: () => null,
+  },
+  {
+    id: "raw-do",
+    label: "raw Durable Object (baseline)",
+    platform: "workerd",
+    baseline: "raw-do",
+    bars: null,
+    server: { script: "targets/workerd.ts", args: ["baseline"] },
+    path: bare,
+    unavailable: () => null,
+  },
+  {
+    id: "cf-bare",
+    label: "roomkit Cloudflare, bare room",
+    platform: "workerd",
+    baseline: "raw-do",
+    bars: { throughput: 0.95, p99: 1.3, memory: 1.05 },
+    server: { script: "targets/workerd.ts", args: ["roomkit"] },
+    path: bare,
+    unavailable: cloudflareRuntimeMissing,
+  },
+  {
+    id: "cf-chat",
+    label: "roomkit Cloudflare, chat as shipped",
+    platform: "workerd",
+    baseline: "raw-do",
+    bars: { throughput: 0.8, p99: 1.6, memory: 1.2 },
+    server: { script: "targets/workerd.ts", args: ["roomkit"] },
+    path: chat,
+    unavailable: cloudflareRuntimeMissing,
+  },
+];

@@ -1,0 +1,297 @@
+// The workloads W1–W5. Each runs against one freshly started server and returns rows of metrics,
+// with the loss/order/duplication counts and the machine's load while it ran.
+import { Histogram } from "./histogram.ts";
+import { ClientProcess, ServerProcess } from "./processes.ts";
+import { LoadWatch, processFds, processRss, type WindowLoad } from "./proc.ts";
+import { now, type ConnSpec, type Plan, type ReceiveStats } from "./protocol.ts";
+import type { Target } from "./targets.ts";
+
+export type WorkloadId = "W1-latency" | "W1-throughput" | "W2" | "W3-2000" | "W3-10000" | "W4" | "W5";
+
+export interface BenchConfig {
+  w1: { clients: number; rate: number; latencyMs: number; throughputMs: number; window: number };
+  w2: { clients: number; batch: number; durationMs: number };
+  w3: { sizes: number[]; roomSize: number; settleMs: number };
+  w4: { rooms: number; perRoom: number; durationMs: number };
+  w5: { loops: number; rooms: number; durationMs: number };
+  /** Source addresses the clients spread over (127.0.0.x). */
+  locals: string[];
+}
+
+export interface Integrity {
+  expected: number;
+  delivered: number;
+  lost: number;
+  reordered: number;
+  duplicated: number;
+  /** Sockets the server closed during the run, by code. */
+  closes: Record<string, number>;
+  errors: number;
+}
+
+export interface Row {
+  workload: WorkloadId;
+  metrics: Record<string, number>;
+  integrity: Integrity;
+  load: WindowLoad;
+  /** % of one core, over the window. */
+  serverCpuPercent: number;
+  clientCpuPercent: number[];
+  notes: string[];
+}
+
+export interface RunContext {
+  target: Target;
+  server: ServerProcess;
+  clients: ClientProcess[];
+  config: BenchConfig;
+}
+
+const EMPTY_INTEGRITY: Integrity = { expected: 0, delivered: 0, lost: 0, reordered: 0, duplicated: 0, closes: {}, errors: 0 };
+
+function wsUrl(ctx: RunContext, room: number): string {
+  return ctx.server.url.replace(/^http/, "ws") + ctx.target.path(room);
+}
+
+function local(ctx: RunContext, cid: number): string | undefined {
+  const locals = ctx.config.locals;
+  return locals.length ? locals[cid % locals.length] : undefined;
+}
+
+function watch(ctx: RunContext): LoadWatch {
+  return new LoadWatch([process.pid, ctx.server.pid, ctx.server.socketPid, ...ctx.clients.map((c) => c.pid)].filter((p, i, a) => a.indexOf(p) === i));
+}
+
+function cpuPercent(load: WindowLoad, pid: number): number {
+  return load.seconds > 0 ? Math.round(((load.perProcessCpuMs[pid] ?? 0) / (load.seconds * 1000)) * 1000) / 10 : 0;
+}
+
+async function openAll(ctx: RunContext, assignment: ConnSpec[][], concurrency = 64): Promise<void> {
+  const results = await Promise.all(
+    assignment.map((conns, i) => ctx.clients[i]!.request({ op: "open", conns, concurrency }, "opened", 180_000)),
+  );
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  if (failed > 0) {
+    const why = results.find((r) => r.firstError)?.firstError;
+    throw new Error(`${ctx.target.id}: ${failed} of ${assignment.flat().length} connections failed (${why})`);
+  }
+}
+
+async function closeAll(ctx: RunContext): Promise<void> {
+  await Promise.all(ctx.clients.map((c) => c.request({ op: "close" }, "closed", 60_000)));
+}
+
+/** Runs one plan per client process, then collects what each one received. */
+async function runPlans(ctx: RunContext, plans: Array<Plan | null>, rooms: Map<number, number>, drainMs: number) {
+  const involved = plans.map((plan, i) => (plan ? ctx.clients[i]! : null));
+  const ran = await Promise.all(involved.map((c, i) => (c ? c.request({ op: "run", plan: plans[i]! }, "ran", 300_000) : null)));
+  const senders: Array<{ cid: number; room: number; sent: number }> = [];
+  for (const r of ran) for (const s of r?.sent ?? []) senders.push({ ...s, room: rooms.get(s.cid) ?? -1 });
+  const reports = await Promise.all(
+    involved.map((c) => (c ? c.request({ op: "report", senders, drainMs }, "report", drainMs + 60_000) : null)),
+  );
+  return { ran, senders, stats: reports.filter((r) => r !== null).map((r) => r.stats) };
+}
+
+function merge(stats: ReceiveStats[]) {
+  const latency = new Histogram();
+  const integrity: Integrity = { ...EMPTY_INTEGRITY, closes: {} };
+  let firstAt = Infinity;
+  let lastAt = 0;
+  let rounds = 0;
+  for (const s of stats) {
+    latency.merge(s.latency);
+    integrity.expected += s.expected;
+    integrity.delivered += s.delivered;
+    integrity.lost += s.lost;
+    integrity.reordered += s.reordered;
+    integrity.duplicated += s.duplicated;
+    integrity.errors += s.errors;
+    for (const [code, n] of Object.entries(s.closes)) integrity.closes[code] = (integrity.closes[code] ?? 0) + n;
+    if (s.firstAt > 0) firstAt = Math.min(firstAt, s.firstAt);
+    lastAt = Math.max(lastAt, s.lastAt);
+    rounds += s.rounds;
+  }
+  return { latency, integrity, firstAt, lastAt, rounds };
+}
+
+const ms = (us: number) => Math.round(us) / 1000;
+
+function finishRow(ctx: RunContext, workload: WorkloadId, load: WindowLoad, metrics: Record<string, number>, integrity: Integrity, notes: string[] = []): Row {
+  return {
+    workload,
+    metrics,
+    integrity,
+    load,
+    serverCpuPercent: cpuPercent(load, ctx.server.socketPid),
+    clientCpuPercent: ctx.clients.map((c) => cpuPercent(load, c.pid)),
+    notes,
+  };
+}
+
+/** W1: one room of `clients`; one sender at a carryable rate (latency), then as fast as it goes (throughput). */
+export async function w1(ctx: RunContext): Promise<Row[]> {
+  const { clients: n, rate, latencyMs, throughputMs, window } = ctx.config.w1;
+  const receiverProcs = Math.max(1, ctx.clients.length - 1);
+  // Process 0: the sender (cid 0) and the window probe (cid 1). The other receivers spread over the rest.
+  const assignment: ConnSpec[][] = ctx.clients.map(() => []);
+  const rooms = new Map<number, number>();
+  for (let cid = 0; cid < n; cid++) {
+    const proc = cid < 2 ? 0 : 1 + ((cid - 2) % receiverProcs);
+    assignment[proc]!.push({ cid, url: wsUrl(ctx, 0), local: local(ctx, cid), room: 0 });
+    rooms.set(cid, 0);
+  }
+  await openAll(ctx, assignment);
+  const rows: Row[] = [];
+  for (const phase of ["latency", "throughput"] as const) {
+    const load = watch(ctx);
+    const at = now() + 300;
+    const durationMs = phase === "latency" ? latencyMs : throughputMs;
+    const plans: Plan[] = ctx.clients.map((_, i) => ({
+      mode: "open-loop",
+      at,
+      durationMs,
+      senders: i === 0 ? [{ cid: 0, rate: phase === "latency" ? rate : Infinity }] : [],
+      window: phase === "throughput" ? { probe: 1, max: window } : undefined,
+    }));
+    const { senders, stats } = await runPlans(ctx, plans, rooms, 10_000);
+    const windowLoad = load.finish();
+    const m = merge(stats);
+    const sent = senders.reduce((s, x) => s + x.sent, 0);
+    const seconds = Math.max(1e-3, (m.lastAt - at) / 1000);
+    rows.push(
+      finishRow(ctx, phase === "latency" ? "W1-latency" : "W1-throughput", windowLoad, {
+        deliveredPerSec: Math.round(m.integrity.delivered / seconds),
+        sentPerSec: Math.round(sent / (durationMs / 1000)),
+        p50: ms(m.latency.quantile(0.5)),
+        p90: ms(m.latency.quantile(0.9)),
+        p99: ms(m.latency.quantile(0.99)),
+        p999: ms(m.latency.quantile(0.999)),
+        max: ms(m.latency.max),
+      }, m.integrity),
+    );
+  }
+  await closeAll(ctx);
+  return rows;
+}
+
+/** Closed loop: every client sends `batch` frames, waits for everyone else's, repeats. Used by W2 (one room) and W4 (many). */
+async function closedLoop(ctx: RunContext, workload: WorkloadId, roomCount: number, perRoom: number, batch: number, durationMs: number, procs: number): Promise<Row> {
+  const assignment: ConnSpec[][] = ctx.clients.map(() => []);
+  const rooms = new Map<number, number>();
+  const roomSizes: Record<number, number> = {};
+  for (let cid = 0; cid < roomCount * perRoom; cid++) {
+    const room = Math.floor(cid / perRoom);
+    assignment[cid % procs]!.push({ cid, url: wsUrl(ctx, room), local: local(ctx, cid), room });
+    rooms.set(cid, room);
+    roomSizes[room] = perRoom;
+  }
+  await openAll(ctx, assignment);
+  const load = watch(ctx);
+  const at = now() + 300;
+  const plans = ctx.clients.map((_, i): Plan | null => (i < procs ? { mode: "closed-loop", at, durationMs, batch, roomSizes } : null));
+  const { stats } = await runPlans(ctx, plans, rooms, 10_000);
+  const windowLoad = load.finish();
+  const m = merge(stats);
+  const seconds = Math.max(1e-3, (m.lastAt - at) / 1000);
+  await closeAll(ctx);
+  return finishRow(ctx, workload, windowLoad, {
+    deliveredPerSec: Math.round(m.integrity.delivered / seconds),
+    roundsPerSec: Math.round(m.rounds / seconds),
+    p50: ms(m.latency.quantile(0.5)),
+    p99: ms(m.latency.quantile(0.99)),
+    max: ms(m.latency.max),
+  }, m.integrity);
+}
+
+export function w2(ctx: RunContext): Promise<Row[]> {
+  const { clients, batch, durationMs } = ctx.config.w2;
+  return closedLoop(ctx, "W2", 1, clients, batch, durationMs, Math.min(2, ctx.clients.length)).then((r) => [r]);
+}
+
+export function w4(ctx: RunContext): Promise<Row[]> {
+  const { rooms, perRoom, durationMs } = ctx.config.w4;
+  return closedLoop(ctx, "W4", rooms, perRoom, 1, durationMs, Math.min(3, ctx.clients.length)).then((r) => [r]);
+}
+
+async function settle(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Server RSS after a full GC (Node servers; workerd cannot be asked to collect). */
+async function quietRss(ctx: RunContext, settleMs: number): Promise<number> {
+  await settle(settleMs);
+  await ctx.server.gc();
+  await settle(200);
+  return processRss(ctx.server.socketPid) ?? Number.NaN;
+}
+
+/** W3: `size` idle connections in rooms of `roomSize`; server RSS per connection. */
+export async function w3(ctx: RunContext, size: number): Promise<Row[]> {
+  const { roomSize, settleMs } = ctx.config.w3;
+  const procs = ctx.clients.length;
+  // Warm-up: the first sockets load code and fill caches that are not per connection.
+  const warm: ConnSpec[][] = ctx.clients.map(() => []);
+  for (let cid = 0; cid < 40; cid++) warm[cid % procs]!.push({ cid, url: wsUrl(ctx, 100_000 + (cid % 4)), local: local(ctx, cid), room: 0 });
+  await openAll(ctx, warm);
+  await closeAll(ctx);
+  const load = watch(ctx);
+  const before = await quietRss(ctx, 500);
+  const fdsBefore = processFds(ctx.server.socketPid) ?? 0;
+  const assignment: ConnSpec[][] = ctx.clients.map(() => []);
+  for (let cid = 0; cid < size; cid++) {
+    const room = Math.floor(cid / roomSize);
+    assignment[cid % procs]!.push({ cid, url: wsUrl(ctx, room), local: local(ctx, cid), room });
+  }
+  const started = now();
+  await openAll(ctx, assignment, 50);
+  const connectSeconds = (now() - started) / 1000;
+  const after = await quietRss(ctx, settleMs);
+  const fds = (processFds(ctx.server.socketPid) ?? 0) - fdsBefore;
+  const windowLoad = load.finish();
+  await closeAll(ctx);
+  return [
+    finishRow(ctx, size === 2000 ? "W3-2000" : "W3-10000", windowLoad, {
+      bytesPerConn: Math.round((after - before) / size),
+      rssBeforeMiB: Math.round((before / 2 ** 20) * 10) / 10,
+      rssAfterMiB: Math.round((after / 2 ** 20) * 10) / 10,
+      connectPerSec: Math.round(size / connectSeconds),
+      serverFdsPerConn: Math.round((fds / size) * 100) / 100,
+    }, { ...EMPTY_INTEGRITY, closes: {} }),
+  ];
+}
+
+/** W5: connect/disconnect churn — open a socket, close it once open, repeat — over a few rooms. */
+export async function w5(ctx: RunContext): Promise<Row[]> {
+  const { loops, rooms, durationMs } = ctx.config.w5;
+  const procs = Math.min(2, ctx.clients.length);
+  const before = await quietRss(ctx, 200);
+  const load = watch(ctx);
+  const at = now() + 300;
+  const urls = Array.from({ length: rooms }, (_, r) => wsUrl(ctx, r));
+  const plans = ctx.clients.map((_, i): Plan | null =>
+    i < procs ? { mode: "churn", at, durationMs, loops: Math.ceil(loops / procs), urls, locals: ctx.config.locals } : null,
+  );
+  const ran = await Promise.all(plans.map((plan, i) => (plan ? ctx.clients[i]!.request({ op: "run", plan }, "ran", durationMs + 120_000) : null)));
+  const windowLoad = load.finish();
+  const after = await quietRss(ctx, 1000);
+  const connect = new Histogram();
+  let cycles = 0;
+  let errors = 0;
+  const samples: string[] = [];
+  for (const r of ran) {
+    if (!r?.churn) continue;
+    cycles += r.churn.cycles;
+    errors += r.churn.errors;
+    samples.push(...r.churn.errorSamples);
+    connect.merge(r.churn.connect);
+  }
+  return [
+    finishRow(ctx, "W5", windowLoad, {
+      connectionsPerSec: Math.round(cycles / (durationMs / 1000)),
+      connectP50: ms(connect.quantile(0.5)),
+      connectP99: ms(connect.quantile(0.99)),
+      rssGrowthKiB: Math.round((after - before) / 1024),
+    }, { ...EMPTY_INTEGRITY, closes: {}, errors }, samples.length ? [`errors: ${[...new Set(samples)].join("; ")}`] : []),
+  ];
+}

@@ -1,0 +1,264 @@
+// `npm run bench`: roomkit against raw baselines, in one invocation, on this machine.
+//
+//   npm run bench                      every workload, every target, 3 repetitions (≈ 12 min)
+//   npm run bench -- --quick           1 repetition, shorter runs, W3 at 2,000 only (≈ 2 min)
+//   npm run bench -- --only W1,W3-2000 --targets raw-ws,node-bare --reps 5
+//   npm run bench -- --only W2 --targets node-chat --cpu-prof   (profiles in bench/results/profiles/)
+//
+// Full runs write bench/results/latest.json, bench/results/latest.svg and the results section of
+// docs/BENCHMARKS.md; partial runs write bench/results/partial.json and partial.svg only.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { chartSvg } from "./lib/chart.ts";
+import { ClientProcess, ServerProcess } from "./lib/processes.ts";
+import { LoadWatch, machineInfo } from "./lib/proc.ts";
+import { now } from "./lib/protocol.ts";
+import { barsMarkdown, markdownTable, summarize, textTable, type NotRun, type RecordedRow } from "./lib/report.ts";
+import { TARGETS, type Target } from "./lib/targets.ts";
+import { w1, w2, w3, w4, w5, type BenchConfig, type Row, type RunContext } from "./lib/workloads.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    targets: { type: "string" },
+    reps: { type: "string" },
+    "cpu-prof": { type: "boolean", default: false },
+    docs: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (flags.help) {
+  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).join("\n"));
+  process.exit(0);
+}
+
+const quick = flags.quick!;
+const config: BenchConfig = {
+  w1: { clients: 100, rate: 200, latencyMs: quick ? 2000 : 4000, throughputMs: quick ? 2000 : 4000, window: 100 },
+  w2: { clients: 16, batch: 10, durationMs: quick ? 2000 : 4000 },
+  w3: { sizes: quick ? [2000] : [2000, 10_000], roomSize: 100, settleMs: 1500 },
+  w4: { rooms: 1000, perRoom: 4, durationMs: quick ? 2000 : 4000 },
+  w5: { loops: 32, rooms: 8, durationMs: quick ? 2000 : 4000 },
+  locals: [],
+};
+const reps = Number(flags.reps ?? (quick ? 1 : 3));
+
+interface Unit {
+  id: string;
+  run: (ctx: RunContext) => Promise<Row[]>;
+}
+const UNITS: Unit[] = [
+  { id: "W1", run: w1 },
+  { id: "W2", run: w2 },
+  ...config.w3.sizes.map((size) => ({ id: `W3-${size}`, run: (ctx: RunContext) => w3(ctx, size) })),
+  { id: "W4", run: w4 },
+  { id: "W5", run: w5 },
+];
+
+const only = flags.only?.split(",").map((s) => s.trim().toUpperCase());
+const units = only ? UNITS.filter((u) => only.some((o) => u.id === o || u.id.startsWith(`${o}-`) || (o === "W3-10000" && u.id === o))) : UNITS;
+if (only?.includes("W3-10000") && !units.some((u) => u.id === "W3-10000")) units.push({ id: "W3-10000", run: (ctx) => w3(ctx, 10_000) });
+const wanted = flags.targets?.split(",").map((s) => s.trim());
+const selected = TARGETS.filter((t) => !wanted || wanted.includes(t.id));
+const partial = Boolean(only || wanted || quick || flags.reps);
+
+const notRun: NotRun[] = [];
+const targets: Target[] = [];
+for (const target of selected) {
+  const why = target.unavailable();
+  if (why) notRun.push({ target: target.id, label: target.label, reason: why });
+  else targets.push(target);
+}
+
+function fdLimit(): string {
+  try {
+    return execFileSync("sh", ["-c", "ulimit -n"], { encoding: "utf8" }).trim();
+  } catch {
+    return "?";
+  }
+}
+
+async function canBind(address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(0, address, () => server.close(() => resolve(true)));
+  });
+}
+
+async function main(): Promise<number> {
+  const machine = machineInfo(totalmem(), fdLimit());
+  // Spread client sockets over several loopback source addresses: each has its own ephemeral ports.
+  for (let i = 2; i < 18; i++) if (await canBind(`127.0.0.${i}`)) config.locals.push(`127.0.0.${i}`);
+  const biggest = Math.max(...config.w3.sizes, config.w4.rooms * config.w4.perRoom);
+  const limit = Number(machine.fdLimit);
+  if (Number.isFinite(limit) && limit < biggest + 1000) {
+    console.warn(`warning: ulimit -n is ${limit}; W3/W4 need about ${biggest + 1000} descriptors in the server process`);
+  }
+  console.log(`roomkit bench: ${machine.cores} cores (${machine.cpuModel}), ${machine.totalMemoryGiB} GiB, Node ${machine.node}, ulimit -n ${machine.fdLimit}, ports ${machine.ephemeralPorts}, ${config.locals.length} source addresses`);
+  console.log(`units: ${units.map((u) => u.id).join(" ")} · targets: ${targets.map((t) => t.id).join(" ")} · ${reps} repetition(s)`);
+  for (const n of notRun) console.log(`${n.target}: ${n.reason}`);
+
+  const started = new Date();
+  const overall = new LoadWatch([process.pid]);
+  const clients = await Promise.all([0, 1, 2, 3].map((i) => ClientProcess.start(i)));
+  const clockSkew = await measureClocks(clients);
+  console.log(`client clocks vs this process: max |offset| ${clockSkew.toFixed(3)} ms`);
+
+  const rows: RecordedRow[] = [];
+  const failures: string[] = [];
+  for (const unit of units) {
+    for (let rep = 1; rep <= reps; rep++) {
+      for (const target of targets) {
+        const label = `${unit.id} rep ${rep} ${target.id}`;
+        const t0 = now();
+        let server: ServerProcess | null = null;
+        try {
+          const nodeFlags = flags["cpu-prof"] && target.platform === "node" && target.id !== "raw-ws"
+            ? ["--cpu-prof", `--cpu-prof-dir=${fileURLToPath(new URL("./results/profiles/", import.meta.url))}`, `--cpu-prof-name=${target.id}-${unit.id}-${rep}.cpuprofile`]
+            : [];
+          server = await ServerProcess.start({ ...target.server, nodeFlags }, target.id);
+          const produced = await unit.run({ target, server, clients, config });
+          for (const row of produced) {
+            rows.push({ ...row, target: target.id, rep });
+            console.log(`${label.padEnd(28)} ${describe(row)}  [${((now() - t0) / 1000).toFixed(1)} s]`);
+          }
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          failures.push(`${label}: ${message}`);
+          console.error(`${label}: FAILED: ${message}`);
+          // Sockets of a failed unit must not leak into the next one.
+          await Promise.all(clients.map((c) => c.request({ op: "close" }, "closed", 60_000).catch(() => undefined)));
+        } finally {
+          await server?.shutdown();
+        }
+      }
+    }
+  }
+  const finished = new Date();
+  const overallLoad = overall.finish();
+  await Promise.all(clients.map((c) => c.stop(null)));
+
+  const summary = summarize(rows, TARGETS);
+  console.log(`\n${textTable(summary, notRun)}`);
+  console.log(`\n${barsMarkdown(summary, TARGETS, notRun)}`);
+  if (failures.length) console.log(`\nFailures:\n${failures.join("\n")}`);
+
+  const results = {
+    generatedBy: "npm run bench",
+    started: started.toISOString(),
+    finished: finished.toISOString(),
+    partial,
+    argv: process.argv.slice(2),
+    machine,
+    machineLoad: {
+      loadavg1: overallLoad.loadavg1,
+      machineCpuPercent: overallLoad.machineCpuPercent,
+      note: "per-row load (loadavg, CPU of other processes) is in rows[].load",
+    },
+    clockSkewMs: clockSkew,
+    config,
+    reps,
+    targets: TARGETS.map(({ id, label, platform, baseline, bars }) => ({ id, label, platform, baseline, bars })),
+    notRun,
+    failures,
+    summary,
+    rows,
+  };
+  const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
+  mkdirSync(resultsDir, { recursive: true });
+  const name = partial ? "partial" : "latest";
+  writeFileSync(`${resultsDir}${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  const title = `roomkit vs baselines — ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${machine.cores} cores, median of ${reps}`;
+  writeFileSync(`${resultsDir}${name}.svg`, chartSvg(summary, TARGETS, title));
+  console.log(`\nwrote bench/results/${name}.json and bench/results/${name}.svg`);
+  if (!partial || flags.docs) {
+    updateDocs(summary, notRun, results, overallLoad.loadavg1);
+  }
+  return failures.length ? 1 : 0;
+}
+
+function describe(row: Row): string {
+  const m = row.metrics;
+  const i = row.integrity;
+  const parts = Object.entries(m).map(([k, v]) => `${k}=${v}`);
+  if (!row.workload.startsWith("W3") && row.workload !== "W5") parts.push(`lost=${i.lost} reord=${i.reordered} dup=${i.duplicated}`);
+  const closes = Object.entries(i.closes);
+  if (closes.length) parts.push(`server-closed=${JSON.stringify(i.closes)}`);
+  if (i.errors) parts.push(`errors=${i.errors}`);
+  parts.push(`srvCPU=${row.serverCpuPercent}% other=${row.load.otherCpuPercent}%`);
+  return parts.join(" ") + (row.notes.length ? ` (${row.notes.join("; ")})` : "");
+}
+
+async function measureClocks(clients: ClientProcess[]): Promise<number> {
+  let worst = 0;
+  for (const client of clients) {
+    let best = Infinity;
+    let offset = 0;
+    for (let i = 0; i < 20; i++) {
+      const t0 = now();
+      const reply = await client.request({ op: "clock", id: i }, "clock");
+      const t1 = now();
+      if (t1 - t0 < best) {
+        best = t1 - t0;
+        offset = reply.t - (t0 + t1) / 2;
+      }
+    }
+    worst = Math.max(worst, Math.abs(offset));
+  }
+  return worst;
+}
+
+function updateDocs(summary: ReturnType<typeof summarize>, notRun: NotRun[], results: { started: string; machine: ReturnType<typeof machineInfo>; reps: number; rows: RecordedRow[] }, loadavg: [number, number]): void {
+  const path = fileURLToPath(new URL("../docs/BENCHMARKS.md", import.meta.url));
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    console.log("docs/BENCHMARKS.md not found: results section not written");
+    return;
+  }
+  const start = "<!-- bench:results:start -->";
+  const end = "<!-- bench:results:end -->";
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) {
+    console.log("docs/BENCHMARKS.md has no results markers: not written");
+    return;
+  }
+  const m = results.machine;
+  const other = Math.max(...results.rows.map((r) => r.load.otherCpuPercent));
+  const section = [
+    start,
+    `Run of ${results.started.slice(0, 16).replace("T", " ")} UTC: ${m.cores} cores (${m.cpuModel}), ${m.totalMemoryGiB} GiB, Node ${m.node}, ` +
+      `median of ${results.reps} repetitions. Machine load while it ran: 1-min loadavg ${loadavg[0].toFixed(2)} → ${loadavg[1].toFixed(2)}; ` +
+      `CPU used by processes other than the bench, its clients and the server: at most ${other.toFixed(1)} % of one core in any run.`,
+    "",
+    "### The bars",
+    "",
+    barsMarkdown(summary, TARGETS, notRun),
+    "",
+    "### Every figure",
+    "",
+    markdownTable(summary, notRun),
+    "",
+    "![roomkit against its baselines](../bench/results/latest.svg)",
+    end,
+  ].join("\n");
+  writeFileSync(path, text.slice(0, a) + section + text.slice(b + end.length));
+  console.log("updated the results section of docs/BENCHMARKS.md");
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
