@@ -54,7 +54,9 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
   });
   registry.restoreAlarms();
 
+  let closing = false;
   const connect = (c: Context, target: ConnectTarget): Response | Promise<Response> => {
+    if (closing) return c.text("Server shutting down.", 503);
     if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
       return c.text(`Room "${target.name}" is full (${limits.maxConnectionsPerRoom} connections).`, 503);
     }
@@ -71,6 +73,10 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
       // MessageEvent that hono's wrapper would allocate. No frame can arrive before this runs.
       onOpen: (_event, ws) => {
         const raw = ws.raw as WebSocket;
+        if (closing) {
+          raw.terminate();
+          return;
+        }
         if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
           raw.close(CloseCode.TRY_AGAIN_LATER, "room is full");
           return;
@@ -109,8 +115,12 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
     limits,
     hibernate: (name, type) => registry.hibernate(name, type),
     async close(code = CloseCode.GOING_AWAY, reason = "server shutting down") {
+      // Stop accepting first: a client reconnecting during the shutdown would otherwise get a socket
+      // after the registry closed them all, and the server would wait for it forever.
+      closing = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await registry.close(code, reason);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopped;
     },
   };
 }
