@@ -68,8 +68,8 @@ export class Link {
       // Read-only in some implementations; binary frames are refused either way.
     }
     ws.onopen = () => this.onOpen();
-    ws.onmessage = (event) => this.onMessage(event.data);
-    ws.onclose = (event) => this.finish({ code: event.code, reason: event.reason, wasClean: event.wasClean, opened: this.opened });
+    ws.onmessage = (event: { data: unknown }) => this.onMessage(event.data);
+    ws.onclose = (event: { code: number; reason: string; wasClean: boolean }) => this.finish({ code: event.code, reason: event.reason, wasClean: event.wasClean, opened: this.opened });
     // An error is always followed by a close event, which carries what we need.
     ws.onerror = () => {};
     this.connectTimer = setTimeout(() => this.drop("connect timeout"), options.connectTimeoutMs);

@@ -89,24 +89,20 @@ export class ChatRoom implements Room {
     const timestamp = Date.now();
     const sql = this.host.storage.sql;
     const cid = input.cid ?? null;
-    // Stored (and pruned) before anyone sees it: after a crash, nothing anyone saw is lost.
-    const inserted = sql
-      .exec<{ seq: number }>(
-        "INSERT INTO chat_messages (user, message, timestamp, cid) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq",
-        input.user,
-        input.message,
-        timestamp,
-        cid,
-      )
-      .toArray()[0];
-    if (!inserted) {
-      // Only a known cid conflicts: a client retrying a message whose ack it never got. Confirm the
-      // stored one again; storing or relaying it twice would duplicate it for everybody.
-      const stored = sql.exec<{ seq: number; timestamp: number }>("SELECT seq, timestamp FROM chat_messages WHERE cid = ?", cid).one();
-      if (connection.extended) this.notify(connection, { type: "ack", seq: stored.seq, timestamp: stored.timestamp, cid: cid! });
-      return;
+    if (cid !== null) {
+      // A client retrying a message whose ack it never got: confirm the stored one again; storing
+      // or relaying it twice would duplicate it for everybody. (Looked up rather than left to the
+      // unique index: a refused INSERT would still use up a seq and leave a false gap.)
+      const stored = sql.exec<{ seq: number; timestamp: number }>("SELECT seq, timestamp FROM chat_messages WHERE cid = ?", cid).toArray()[0];
+      if (stored) {
+        if (connection.extended) this.notify(connection, { type: "ack", seq: stored.seq, timestamp: stored.timestamp, cid });
+        return;
+      }
     }
-    const { seq } = inserted;
+    // Stored (and pruned) before anyone sees it: after a crash, nothing anyone saw is lost.
+    const { seq } = sql
+      .exec<{ seq: number }>("INSERT INTO chat_messages (user, message, timestamp, cid) VALUES (?, ?, ?, ?) RETURNING seq", input.user, input.message, timestamp, cid)
+      .one();
     if (seq > this.retention) sql.exec("DELETE FROM chat_messages WHERE seq <= ?", seq - this.retention);
     this.host.broadcast(frame({ seq, user: input.user, message: input.message, timestamp, cid }), { except: [connection.id] });
     if (connection.extended) this.notify(connection, cid === null ? { type: "ack", seq, timestamp } : { type: "ack", seq, timestamp, cid });
