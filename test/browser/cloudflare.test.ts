@@ -1,0 +1,4 @@
+import { cloudflareRuntime } from "../runtimes/cloudflare.ts";
+import { browserSuite } from "./suite.ts";
+
+browserSuite(cloudflareRuntime);
