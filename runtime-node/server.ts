@@ -1,9 +1,11 @@
-// The self-hosted runtime: the shared Hono router on @hono/node-server, sockets through its built-in
-// upgradeWebSocket over a `ws` server in noServer mode.
-import { STATUS_CODES } from "node:http";
+// The self-hosted runtime: the shared Hono router on @hono/node-server, sockets upgraded by a `ws`
+// server in noServer mode. The upgrade is done here rather than by @hono/node-server's
+// upgradeWebSocket, whose wrapper keeps the Hono context (request, IncomingMessage, URLs) alive for
+// the socket's whole life — about 9 KB per idle connection.
+import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { createAdaptorServer, upgradeWebSocket, type ServerType } from "@hono/node-server";
+import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import type { Context } from "hono";
 import { WebSocket, WebSocketServer } from "ws";
 import type { ConnectTarget } from "../src/connect.ts";
@@ -67,29 +69,30 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
       if (error instanceof RoomkitError) return c.text(error.message, 400);
       throw error;
     }
+    const pending = (c.env as UpgradeEnv | undefined)?.[UPGRADE];
+    // Only the server's "upgrade" event can hand over a socket (not a plain request that merely
+    // carries an Upgrade header).
+    if (!pending) return c.text("Expected a WebSocket upgrade request.", 426);
     const request = c.req.raw;
-    const upgrade = upgradeWebSocket(() => ({
-      // Only onOpen: we attach our own listeners to the raw ws socket, skipping the per-message
-      // MessageEvent that hono's wrapper would allocate. No frame can arrive before this runs.
-      onOpen: (_event, ws) => {
-        const raw = ws.raw as WebSocket;
-        if (closing) {
-          raw.terminate();
-          return;
-        }
-        if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
-          raw.close(CloseCode.TRY_AGAIN_LATER, "room is full");
-          return;
-        }
-        try {
-          registry.accept(target, prepared, raw, request);
-        } catch (error) {
-          console.error(`[roomkit] room "${target.name}": could not accept a socket:`, error);
-          raw.close(CloseCode.INTERNAL_ERROR, "could not accept the connection");
-        }
-      },
-    }));
-    return upgrade(c, async () => {}) as Promise<Response>;
+    // Runs once ws has completed the handshake; we attach our own listeners to the raw socket, so
+    // no frame can arrive before this.
+    pending.accept = (ws) => {
+      if (closing) {
+        ws.terminate();
+        return;
+      }
+      if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
+        ws.close(CloseCode.TRY_AGAIN_LATER, "room is full");
+        return;
+      }
+      try {
+        registry.accept(target, prepared, ws, request);
+      } catch (error) {
+        console.error(`[roomkit] room "${target.name}": could not accept a socket:`, error);
+        ws.close(CloseCode.INTERNAL_ERROR, "could not accept the connection");
+      }
+    };
+    return new Response(null, { status: 200 });
   };
 
   const router = createRouter(app, connect, () => env, () => limits);
@@ -100,7 +103,10 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
     // ws refuses (1009) a frame past this before buffering it whole.
     maxPayload: limits.maxMessageBytes,
   });
-  const server: ServerType = createAdaptorServer({ fetch: withRefusalBodies(router.fetch), websocket: { server: wss } });
+  const server: ServerType = createAdaptorServer({ fetch: router.fetch });
+  server.on("upgrade", (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void upgrade(router.fetch, wss, incoming, socket, head);
+  });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -127,25 +133,58 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
 
 type Fetch = (request: Request, env: any) => Response | Promise<Response>;
 
+/** Where `connect` leaves the socket's handler for the upgrade in progress (the router's `c.env`). */
+const UPGRADE = Symbol("roomkit.upgrade");
+interface PendingUpgrade {
+  accept?: (ws: WebSocket) => void;
+}
+interface UpgradeEnv {
+  incoming: IncomingMessage;
+  [UPGRADE]: PendingUpgrade;
+}
+
+const ignoreError = () => {};
+
 /**
- * @hono/node-server answers a refused upgrade with the status alone (Content-Length: 0). Refusals
- * must say why (400 bad name, 403 origin, 503 full, the auth hook's own body), so write the whole
- * response to the socket here; the adapter's own empty reply then finds the socket ended.
+ * One upgrade request: the shared router decides (routing, name, origin, auth hook, limits); an
+ * accepted socket is handed to ws, a refused one gets the router's whole response — status, headers
+ * and body, since refusals must say why (400 bad name, 403 origin, 503 full, the hook's own body).
  */
-function withRefusalBodies(fetch: Fetch): Fetch {
-  return async (request, env) => {
-    const response = await fetch(request, env);
-    const socket: Duplex | undefined = env?.outgoing === undefined ? env?.incoming?.socket : undefined;
-    if (!socket || response.status < 300 || socket.destroyed) return response;
-    const body = Buffer.from(await response.arrayBuffer());
-    const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
-    response.headers.forEach((value, name) => {
-      if (name !== "content-length" && name !== "connection") lines.push(`${name}: ${value}`);
+async function upgrade(fetch: Fetch, wss: WebSocketServer, incoming: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  socket.on("error", ignoreError);
+  const pending: PendingUpgrade = {};
+  let response: Response;
+  try {
+    response = await fetch(upgradeRequest(incoming), { incoming, [UPGRADE]: pending } satisfies UpgradeEnv);
+  } catch (error) {
+    response = new Response(error instanceof TypeError ? "Bad request." : "Internal error.", { status: error instanceof TypeError ? 400 : 500 });
+  }
+  if (socket.destroyed) return;
+  const accept = pending.accept;
+  if (accept && response.status === 200) {
+    wss.handleUpgrade(incoming, socket, head, (ws) => {
+      socket.off("error", ignoreError);
+      accept(ws);
     });
-    lines.push(`Content-Length: ${body.length}`, "Connection: close", "", "");
-    socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]));
-    return response;
-  };
+    return;
+  }
+  const body = Buffer.from(await response.arrayBuffer());
+  const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
+  response.headers.forEach((value, name) => {
+    if (name !== "content-length" && name !== "connection") lines.push(`${name}: ${value}`);
+  });
+  lines.push(`Content-Length: ${body.length}`, "Connection: close", "", "");
+  socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]));
+}
+
+/** The upgrade request as a web Request for the router: URL and headers (no body). */
+function upgradeRequest(incoming: IncomingMessage): Request {
+  const url = new URL(incoming.url ?? "/", `http://${incoming.headers.host ?? "localhost"}`);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value !== undefined) headers.append(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  return new Request(url, { headers });
 }
 
 /**
