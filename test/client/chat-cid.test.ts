@@ -1,15 +1,24 @@
 // The chat room's side of exactly-once: a message retried with the same client id (`cid`) is
-// acknowledged again with its first seq, never stored or relayed twice. Raw sockets, no client.
+// acknowledged again with its first seq, never stored or relayed twice. Raw sockets, no client;
+// on both runtimes, since the room's SQL runs on each one's SQLite.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveRooms } from "../../runtime-node/server.ts";
+import { databasePath } from "../../runtime-node/storage.ts";
+import { exampleApp } from "../../src/rooms/index.ts";
 import { roomName } from "../contract/context.ts";
+import { cloudflareRuntime } from "../runtimes/cloudflare.ts";
 import { nodeRuntime } from "../runtimes/node.ts";
 import type { RunningRuntime } from "../runtimes/handle.ts";
 import { TestClient } from "../support/client.ts";
 
-describe("chat room: client message ids", () => {
+describe.each([nodeRuntime, cloudflareRuntime])("chat room: client message ids ($name)", (handle) => {
   let rt: RunningRuntime;
   beforeAll(async () => {
-    rt = await nodeRuntime.start();
+    rt = await handle.start();
   });
   afterAll(async () => {
     await rt?.stop();
@@ -49,4 +58,27 @@ describe("chat room: client message ids", () => {
     }
     client.close();
   });
+});
+
+it("adds the cid column to a chat database written before it existed (Node)", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "roomkit-cid-"));
+  const room = roomName("old-schema");
+  const old = new Database(databasePath(dataDir, "chat", room));
+  old.exec("CREATE TABLE chat_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, message TEXT NOT NULL, timestamp INTEGER NOT NULL)");
+  old.prepare("INSERT INTO chat_messages (user, message, timestamp) VALUES (?, ?, ?)").run("ann", "from the old days", 1);
+  old.close();
+  const server = await serveRooms(exampleApp, { port: 0, dataDir, env: { ROOMKIT_LOG: "silent" } });
+  try {
+    const client = await TestClient.open(server.url, `/rooms/${room}/ws?roomkit=1`);
+    expect(await client.next()).toEqual({ user: "ann", message: "from the old days", timestamp: 1, seq: 1 });
+    expect(await client.next()).toEqual({ type: "synced", seq: 1 });
+    client.send({ user: "bob", message: "new", cid: "n1" });
+    expect(await client.next()).toMatchObject({ type: "ack", seq: 2, cid: "n1" });
+    client.send({ user: "bob", message: "new", cid: "n1" });
+    expect(await client.next()).toMatchObject({ type: "ack", seq: 2, cid: "n1" });
+    client.close();
+  } finally {
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

@@ -30,8 +30,8 @@ export class StatusLine {
     const state = this.client.state;
     if (state === "waiting") {
       this.show("reconnecting", this.reconnectingText());
-      // Re-rendered each second so the count goes down; stopped by the next state change.
-      this.countdown = setInterval(() => this.show("reconnecting", this.reconnectingText()), 1000);
+      // Each second the count goes down; once the attempt starts (no event for that), render anew.
+      this.countdown = setInterval(() => (this.client.state === "waiting" ? this.show("reconnecting", this.reconnectingText()) : this.render()), 1000);
     } else if (state === "open") this.show("connected", "connected");
     else if (state === "connecting") this.show("connecting", "connecting…");
     else this.show("offline", this.why ? `offline — ${this.why}` : "offline");
