@@ -2,6 +2,7 @@
 // (timeouts, heartbeat); this class decides when to open the next one and keeps the two pieces of
 // state that must outlive them: the last seq seen and the unconfirmed outgoing messages.
 import { DEFAULT_BACKOFF, backoffDelay, checkBackoff, type BackoffOptions } from "./backoff.ts";
+import { CloseCode } from "../protocol.ts";
 import { isTerminalClose } from "./close-codes.ts";
 import { Emitter } from "./emitter.ts";
 import { Link, type HeartbeatOptions, type LinkEnd } from "./link.ts";
@@ -11,8 +12,6 @@ import type { ClientError, ClientEvents, ClientOptions, ClientState } from "./ty
 import { attemptUrl, socketUrl } from "./url.ts";
 
 const DEFAULT_HEARTBEAT: HeartbeatOptions = { intervalMs: 15_000, timeoutMs: 5_000 };
-/** Close code for a message the server found too big; see onEnd. */
-const MESSAGE_TOO_BIG = 1009;
 
 type Notice =
   | { type: "ack"; seq: number; timestamp: number; cid?: string }
@@ -260,7 +259,7 @@ export class RoomClient<In = unknown, Out = unknown> extends Emitter<ClientEvent
     this.synced = false;
     clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
-    if (end.code === MESSAGE_TOO_BIG && end.opened) {
+    if (end.code === CloseCode.MESSAGE_TOO_BIG && end.opened) {
       // Sending it again would be refused again; the next in line must not wait behind it.
       const culprit = this.outbox.oldestSent();
       if (culprit) {

@@ -2,6 +2,7 @@
 // 400/401/403/503) cannot be among them: a browser reports it only as a failed connection (1006),
 // indistinguishable from a server that is down. A room that must turn a client away for good
 // accepts the socket and closes it with one of the 4000–4099 codes below.
+import { CloseCode } from "../protocol.ts";
 
 /** Application close codes the client treats as final. Rooms may use them (`connection.close(code)`). */
 export const StopCode = {
@@ -21,5 +22,5 @@ export const StopCode = {
  * Everything else (1000, 1001 server restart, 1006 lost connection, 1011, 1013, 4100–4999) is retried.
  */
 export function isTerminalClose(code: number): boolean {
-  return code === 1003 || code === 1008 || code === 1009 || (code >= 4000 && code <= 4099);
+  return code === CloseCode.UNSUPPORTED_DATA || code === CloseCode.POLICY_VIOLATION || code === CloseCode.MESSAGE_TOO_BIG || (code >= 4000 && code <= 4099);
 }
