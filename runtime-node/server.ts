@@ -1,11 +1,9 @@
-// The self-hosted runtime: the shared Hono router on @hono/node-server, sockets upgraded by a `ws`
-// server in noServer mode. The upgrade is done here rather than by @hono/node-server's
-// upgradeWebSocket, whose wrapper keeps the Hono context (request, IncomingMessage, URLs) alive for
-// the socket's whole life — about 9 KB per idle connection.
-import { STATUS_CODES, type IncomingMessage } from "node:http";
+// The self-hosted runtime: the shared Hono router on @hono/node-server, sockets through its built-in
+// upgradeWebSocket over a `ws` server in noServer mode.
+import { STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { createAdaptorServer, type ServerType } from "@hono/node-server";
+import { createAdaptorServer, upgradeWebSocket, type ServerType } from "@hono/node-server";
 import type { Context } from "hono";
 import { WebSocket, WebSocketServer } from "ws";
 import type { ConnectTarget } from "../src/connect.ts";
@@ -69,30 +67,32 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
       if (error instanceof RoomkitError) return c.text(error.message, 400);
       throw error;
     }
-    const pending = (c.env as UpgradeEnv | undefined)?.[UPGRADE];
-    // Only the server's "upgrade" event can hand over a socket (not a plain request that merely
-    // carries an Upgrade header).
-    if (!pending) return c.text("Expected a WebSocket upgrade request.", 426);
     const request = c.req.raw;
-    // Runs once ws has completed the handshake; we attach our own listeners to the raw socket, so
-    // no frame can arrive before this.
-    pending.accept = (ws) => {
-      if (closing) {
-        ws.terminate();
-        return;
-      }
-      if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
-        ws.close(CloseCode.TRY_AGAIN_LATER, "room is full");
-        return;
-      }
-      try {
-        registry.accept(target, prepared, ws, request);
-      } catch (error) {
-        console.error(`[roomkit] room "${target.name}": could not accept a socket:`, error);
-        ws.close(CloseCode.INTERNAL_ERROR, "could not accept the connection");
-      }
-    };
-    return new Response(null, { status: 200 });
+    const upgrade = upgradeWebSocket(() => ({
+      // Runs once ws has completed the handshake. We dispatch from our own listeners on the raw
+      // socket (no per-frame MessageEvent), and no frame can arrive before this runs.
+      onOpen: (_event, context) => {
+        const ws = context.raw as WebSocket;
+        if (closing) {
+          ws.terminate();
+          return;
+        }
+        if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
+          ws.close(CloseCode.TRY_AGAIN_LATER, "room is full");
+          return;
+        }
+        const before = listenerSnapshot(ws);
+        try {
+          registry.accept(target, prepared, ws, request);
+        } catch (error) {
+          console.error(`[roomkit] room "${target.name}": could not accept a socket:`, error);
+          ws.close(CloseCode.INTERNAL_ERROR, "could not accept the connection");
+          return;
+        }
+        dropAdapterListeners(ws, before, listenerSnapshot(ws));
+      },
+    }));
+    return upgrade(c, async () => {}) as Promise<Response>;
   };
 
   const router = createRouter(app, connect, () => env, () => limits);
@@ -100,13 +100,12 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
     noServer: true,
     WebSocket: withTooBigReason(limits.maxMessageBytes),
     perMessageDeflate: options.perMessageDeflate ?? false,
+    // The registry tracks sockets per room; a second, server-wide set would only cost memory.
+    clientTracking: false,
     // ws refuses (1009) a frame past this before buffering it whole.
     maxPayload: limits.maxMessageBytes,
   });
-  const server: ServerType = createAdaptorServer({ fetch: router.fetch });
-  server.on("upgrade", (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
-    void upgrade(router.fetch, wss, incoming, socket, head);
-  });
+  const server: ServerType = createAdaptorServer({ fetch: withRefusalBodies(router.fetch), websocket: { server: wss } });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -133,58 +132,48 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
 
 type Fetch = (request: Request, env: any) => Response | Promise<Response>;
 
-/** Where `connect` leaves the socket's handler for the upgrade in progress (the router's `c.env`). */
-const UPGRADE = Symbol("roomkit.upgrade");
-interface PendingUpgrade {
-  accept?: (ws: WebSocket) => void;
-}
-interface UpgradeEnv {
-  incoming: IncomingMessage;
-  [UPGRADE]: PendingUpgrade;
+/**
+ * @hono/node-server answers a refused upgrade with the status alone (Content-Length: 0). Refusals
+ * must say why (400 bad name, 403 origin, 503 full, the auth hook's own body), so write the whole
+ * response to the socket here; the adapter's own empty reply then finds the socket ended.
+ */
+function withRefusalBodies(fetch: Fetch): Fetch {
+  return async (request, env) => {
+    const response = await fetch(request, env);
+    const socket: Duplex | undefined = env?.outgoing === undefined ? env?.incoming?.socket : undefined;
+    if (!socket || response.status < 300 || socket.destroyed) return response;
+    const body = Buffer.from(await response.arrayBuffer());
+    const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
+    response.headers.forEach((value, name) => {
+      if (name !== "content-length" && name !== "connection") lines.push(`${name}: ${value}`);
+    });
+    lines.push(`Content-Length: ${body.length}`, "Connection: close", "", "");
+    socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]));
+    return response;
+  };
 }
 
-const ignoreError = () => {};
+const EVENTS = ["message", "close", "error"] as const;
+type Listeners = Record<(typeof EVENTS)[number], Function[]>;
+
+function listenerSnapshot(ws: WebSocket): Listeners {
+  return { message: ws.listeners("message"), close: ws.listeners("close"), error: ws.listeners("error") };
+}
 
 /**
- * One upgrade request: the shared router decides (routing, name, origin, auth hook, limits); an
- * accepted socket is handed to ws, a refused one gets the router's whole response — status, headers
- * and body, since refusals must say why (400 bad name, 403 origin, 503 full, the hook's own body).
+ * upgradeWebSocket attaches its own message/close/error listeners right after onOpen returns, to
+ * call event handlers we do not use. They close over the whole Hono context (Request,
+ * IncomingMessage, URLs) and would keep about 9 KB per idle socket alive for the socket's life.
+ * Once they are attached, remove them: everything else (ws's own listeners, ours) stays.
  */
-async function upgrade(fetch: Fetch, wss: WebSocketServer, incoming: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-  socket.on("error", ignoreError);
-  const pending: PendingUpgrade = {};
-  let response: Response;
-  try {
-    response = await fetch(upgradeRequest(incoming), { incoming, [UPGRADE]: pending } satisfies UpgradeEnv);
-  } catch (error) {
-    response = new Response(error instanceof TypeError ? "Bad request." : "Internal error.", { status: error instanceof TypeError ? 400 : 500 });
-  }
-  if (socket.destroyed) return;
-  const accept = pending.accept;
-  if (accept && response.status === 200) {
-    wss.handleUpgrade(incoming, socket, head, (ws) => {
-      socket.off("error", ignoreError);
-      accept(ws);
-    });
-    return;
-  }
-  const body = Buffer.from(await response.arrayBuffer());
-  const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
-  response.headers.forEach((value, name) => {
-    if (name !== "content-length" && name !== "connection") lines.push(`${name}: ${value}`);
+function dropAdapterListeners(ws: WebSocket, before: Listeners, ours: Listeners): void {
+  queueMicrotask(() => {
+    for (const event of EVENTS) {
+      for (const listener of ws.listeners(event)) {
+        if (!before[event].includes(listener) && !ours[event].includes(listener)) ws.off(event, listener as never);
+      }
+    }
   });
-  lines.push(`Content-Length: ${body.length}`, "Connection: close", "", "");
-  socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]));
-}
-
-/** The upgrade request as a web Request for the router: URL and headers (no body). */
-function upgradeRequest(incoming: IncomingMessage): Request {
-  const url = new URL(incoming.url ?? "/", `http://${incoming.headers.host ?? "localhost"}`);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(incoming.headers)) {
-    if (value !== undefined) headers.append(name, Array.isArray(value) ? value.join(", ") : value);
-  }
-  return new Request(url, { headers });
 }
 
 /**
