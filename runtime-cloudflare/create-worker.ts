@@ -1,0 +1,82 @@
+// The Worker half of a deployment: the shared router in front, one Durable Object class per room
+// type behind it. A room name always maps to the same object (idFromName), wherever the request
+// lands, so everyone in a room talks to one single-threaded instance.
+import type { Context } from "hono";
+import { TARGET_HEADER, type ConnectTarget } from "../src/connect.ts";
+import { RoomkitError } from "../src/errors.ts";
+import { resolveLimits, type Limits } from "../src/limits.ts";
+import { logLevelFromEnv } from "../src/log.ts";
+import { createRouter, type RoomkitApp } from "../src/router.ts";
+import { roomObject, type Env, type RoomObjectClass } from "./room-object.ts";
+
+/** For each room type of the app, the name of its Durable Object binding in wrangler.toml. */
+export type RoomBindings<App extends RoomkitApp> = { readonly [Type in keyof App["rooms"]]: string };
+
+export interface RoomkitWorker<App extends RoomkitApp> {
+  /** The module's default export. */
+  worker: ExportedHandler<Env>;
+  /** The Durable Object classes, to be exported under the class names wrangler.toml gives. */
+  objects: { readonly [Type in keyof App["rooms"]]: RoomObjectClass };
+}
+
+export interface WorkerOptions {
+  /**
+   * Hand upgrades for one room to its object one at a time (per isolate). workerd 1.20260730
+   * (the one in the pinned miniflare, not wrangler 4.86's) never hibernates an object that
+   * received two upgrades at once (workerd issue #6862); the contract suite turns this on.
+   */
+  serializeUpgrades?: boolean;
+}
+
+export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBindings<App>, options: WorkerOptions = {}): RoomkitWorker<App> {
+  const byType = bindings as Readonly<Record<string, string>>;
+  const objects: Record<string, RoomObjectClass> = {};
+  for (const [type, RoomType] of Object.entries(app.rooms)) {
+    if (!byType[type]) throw new RoomkitError("CONFIG", type, `room type "${type}" has no Durable Object binding`);
+    objects[type] = roomObject(RoomType, { type, limits: app.limits });
+  }
+
+  // One Limits per env object: vars do not change while an isolate lives.
+  const cache = new WeakMap<object, Limits>();
+  const limits = (env: Env): Limits => {
+    let resolved = cache.get(env);
+    if (!resolved) cache.set(env, (resolved = resolveLimits(app.limits, env)));
+    return resolved;
+  };
+
+  const connect = (c: Context, target: ConnectTarget): Promise<Response> | Response => {
+    const binding = byType[target.type]!;
+    const namespace = (c.env as Env)[binding] as DurableObjectNamespace | undefined;
+    if (!namespace) return c.text(`The Durable Object binding ${binding} is missing: check wrangler.toml.`, 500);
+    const headers = new Headers(c.req.raw.headers);
+    // Set, never appended: a client cannot choose its own room type, tags or state.
+    headers.set(TARGET_HEADER, JSON.stringify(target));
+    const deliver = () => namespace.get(namespace.idFromName(target.name)).fetch(new Request(c.req.raw, { headers }));
+    return options.serializeUpgrades ? queue(`${binding}\u0000${target.name}`, deliver) : deliver();
+  };
+  const router = createRouter(app, connect, (c) => c.env as Env, (c) => limits(c.env as Env));
+
+  const worker: ExportedHandler<Env> = {
+    fetch(request, env, ctx) {
+      logLevelFromEnv(env);
+      return router.fetch(request, env, ctx);
+    },
+  };
+  return { worker, objects: objects as RoomkitWorker<App>["objects"] };
+}
+
+const queues = new Map<string, Promise<void>>();
+
+/** Runs `task` after every earlier task with the same key has settled. */
+function queue<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const result = (queues.get(key) ?? Promise.resolve()).then(task);
+  const settled = result.then(
+    () => {},
+    () => {},
+  );
+  queues.set(key, settled);
+  void settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return result;
+}

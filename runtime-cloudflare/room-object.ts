@@ -1,0 +1,161 @@
+// A Room class as a Durable Object with WebSocket hibernation. The object holds nothing that must
+// outlive an eviction: sockets come from ctx.getWebSockets(), per-socket data from attachments,
+// the rest from ctx.storage. One ActiveRoom is built per object instance, so the room's
+// constructor runs again after every eviction, exactly as on the Node runtime.
+import { DurableObject } from "cloudflare:workers";
+import { ActiveRoom } from "../src/active-room.ts";
+import { TARGET_HEADER, newAttachment, type ConnectTarget } from "../src/connect.ts";
+import { RoomkitError } from "../src/errors.ts";
+import { resolveLimits, type Limits } from "../src/limits.ts";
+import { log, logLevelFromEnv } from "../src/log.ts";
+import { CloseCode, HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../src/protocol.ts";
+import type { RoomClass } from "../src/room.ts";
+import { HibernatableSockets } from "./sockets.ts";
+import { DurableRoomStorage, durableAlarms } from "./storage.ts";
+
+export type Env = Record<string, unknown>;
+
+export interface RoomObjectOptions {
+  /** The room type: its key in the app's `rooms`. */
+  type: string;
+  /** The app's limits; `ROOMKIT_*` vars override them, as on Node. */
+  limits?: Partial<Limits>;
+}
+
+export type RoomObjectClass = new (ctx: DurableObjectState, env: Env) => DurableObject<Env>;
+
+// Codes workerd reports for a peer that sent no usable Close frame: there is nothing to answer.
+const NO_HANDSHAKE = new Set([1006, 1015]);
+
+export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): RoomObjectClass {
+  return class RoomObject extends DurableObject<Env> {
+    private readonly limits: Limits;
+    private readonly sockets: HibernatableSockets;
+    private readonly storage: DurableRoomStorage;
+    private active: ActiveRoom<WebSocket> | undefined;
+    private roomName: string | undefined;
+
+    constructor(ctx: DurableObjectState, env: Env) {
+      super(ctx, env);
+      logLevelFromEnv(env);
+      this.limits = resolveLimits(options.limits, env);
+      this.sockets = new HibernatableSockets(ctx, () => this.name());
+      this.storage = new DurableRoomStorage(ctx.storage, () => this.name());
+      // Answered by the runtime itself: heartbeats never wake (or bill) a hibernating object.
+      ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
+    }
+
+    override async fetch(request: Request): Promise<Response> {
+      const target = readTarget(request);
+      if (!target) return text("A roomkit room is reached through its Worker.", 400);
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return text("Expected a WebSocket upgrade request.", 426);
+      this.rememberName(target.name);
+      const max = this.limits.maxConnectionsPerRoom;
+      // Sockets still closing count too: workerd holds them until their close handler has run.
+      if (this.ctx.getWebSockets().length >= max) return text(`Room "${target.name}" is full (${max} connections).`, 503);
+      const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+      let tags: string[];
+      try {
+        const attachment = newAttachment(target, this.limits);
+        tags = [...attachment.tags];
+        this.sockets.setAttachment(server, attachment);
+      } catch (error) {
+        if (error instanceof RoomkitError) return text(error.message, 400);
+        throw error;
+      }
+      // Compatibility dates from 2026-03-17 default to Blob; rooms are promised ArrayBuffers.
+      server.binaryType = "arraybuffer";
+      this.ctx.acceptWebSocket(server, tags);
+      await this.room().open(server, request);
+      return new Response(null, { status: 101, webSocket: client });
+    }
+
+    override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+      const data = typeof message === "string" || message instanceof ArrayBuffer ? message : await (message as Blob).arrayBuffer();
+      await this.room().message(ws, data);
+    }
+
+    override async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
+      // Hibernatable sockets do not answer a peer's Close frame by themselves on any compatibility
+      // date (web_socket_auto_reply_to_close covers accept() only): without this the client waits,
+      // then sees 1006.
+      if (!NO_HANDSHAKE.has(code)) {
+        try {
+          ws.close(code === 1005 ? CloseCode.NORMAL : code, reason);
+        } catch {
+          // Already closed from this side: the room closed it, and this is the peer's answer.
+        }
+      }
+      if (!this.sockets.forget(ws)) return;
+      await this.room().closed(ws, code, reason, wasClean);
+    }
+
+    override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+      // The socket is dead after an error and workerd may send no close event for it; report the
+      // close here, as the Node runtime does after 'error'.
+      if (!this.sockets.forget(ws)) return;
+      const room = this.room();
+      room.errored(ws, error);
+      await room.closed(ws, 1006, "", false);
+    }
+
+    override async alarm(): Promise<void> {
+      await this.room().alarm();
+    }
+
+    // ---- internals ----
+    private room(): ActiveRoom<WebSocket> {
+      this.active ??= new ActiveRoom(RoomType, {
+        type: options.type,
+        name: this.name(),
+        env: this.env,
+        backend: this.sockets,
+        storage: () => this.storage,
+        alarms: durableAlarms(this.ctx.storage),
+        limits: this.limits,
+      });
+      return this.active;
+    }
+
+    private name(): string {
+      this.roomName ??= this.ctx.id.name ?? storedName(this.ctx.storage) ?? this.ctx.id.toString();
+      return this.roomName;
+    }
+
+    /** Objects not addressed by name (no ctx.id.name) keep the router's name for later events. */
+    private rememberName(name: string): void {
+      if (this.ctx.id.name !== undefined || this.roomName === name) return;
+      if (storedName(this.ctx.storage) !== name) {
+        const sql = this.ctx.storage.sql;
+        sql.exec(`CREATE TABLE IF NOT EXISTS ${META} (key TEXT PRIMARY KEY, value ANY) WITHOUT ROWID`);
+        sql.exec(`INSERT INTO ${META} (key, value) VALUES ('name', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, name);
+        log.info(`room "${name}": stored its name (the object's id carries none)`);
+      }
+      this.roomName = name;
+    }
+  };
+}
+
+const META = "_roomkit_meta";
+
+function storedName(storage: DurableObjectStorage): string | undefined {
+  const sql = storage.sql;
+  const exists = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", META).toArray().length > 0;
+  if (!exists) return undefined;
+  const row = sql.exec<{ value: string }>(`SELECT value FROM ${META} WHERE key = 'name'`).toArray()[0];
+  return typeof row?.value === "string" ? row.value : undefined;
+}
+
+function readTarget(request: Request): ConnectTarget | undefined {
+  const header = request.headers.get(TARGET_HEADER);
+  if (!header) return undefined;
+  try {
+    return JSON.parse(header) as ConnectTarget;
+  } catch {
+    return undefined;
+  }
+}
+
+function text(body: string, status: number): Response {
+  return new Response(body, { status, headers: { "content-type": "text/plain; charset=UTF-8" } });
+}

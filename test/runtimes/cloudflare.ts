@@ -1,0 +1,88 @@
+// The Cloudflare runtime under test: the fixture app bundled with esbuild and served by a real
+// workerd (miniflare), one SQLite-backed Durable Object class per room type. hibernate() evicts
+// the object through workerd's own eviction hook, keeping its sockets open.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { fixtureApp } from "../fixtures/app.ts";
+import { bindingFor, classFor } from "./cloudflare-names.ts";
+import type { RuntimeHandle } from "./handle.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+
+/** The deployment's compatibility date and flags, so tests run what `wrangler deploy` ships. */
+function wranglerCompatibility(): { date: string; flags: string[] } {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  if (!date) throw new Error("wrangler.toml has no compatibility_date");
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
+  return { date, flags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) : [] };
+}
+
+async function bundle(dir: string, types: string[]): Promise<string> {
+  const worker = JSON.stringify(join(here, "cloudflare-worker.ts"));
+  const entry = [
+    `export { default } from ${worker};`,
+    `import { objects } from ${worker};`,
+    ...types.map((type) => `export const ${classFor(type)} = objects[${JSON.stringify(type)}];`),
+  ].join("\n");
+  const outfile = join(dir, "worker.js");
+  await build({
+    stdin: { contents: entry, resolveDir: here, sourcefile: "entry.ts", loader: "ts" },
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser"],
+    external: ["cloudflare:*"],
+    outfile,
+    logLevel: "error",
+  });
+  return outfile;
+}
+
+export const cloudflareRuntime: RuntimeHandle = {
+  name: "cloudflare",
+  capabilities: { restart: false, slowConsumerClose: false },
+  // options.hibernateAfterMs cannot apply: workerd's idle eviction is fixed at about 10 s.
+  async start(options = {}) {
+    const dir = mkdtempSync(join(tmpdir(), "roomkit-workerd-"));
+    const types = Object.keys(fixtureApp.rooms);
+    const { date, flags } = wranglerCompatibility();
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: await bundle(dir, types),
+      modulesRoot: dir,
+      compatibilityDate: date,
+      compatibilityFlags: flags,
+      durableObjects: Object.fromEntries(types.map((type) => [bindingFor(type), { className: classFor(type), useSQLite: true }])),
+      bindings: { ROOMKIT_LOG: "silent", ...options.env },
+      host: "127.0.0.1",
+      port: 0,
+    });
+    let url: URL;
+    try {
+      url = await mf.ready;
+    } catch (error) {
+      await mf.dispose().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return {
+      url: url.origin,
+      async hibernate(room, type) {
+        // Rejects ("not currently running") when the object is already hibernated.
+        await mf.unsafeEvictDurableObject("", classFor(type), { name: room, webSockets: "hibernate" });
+      },
+      async stop() {
+        await mf.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
