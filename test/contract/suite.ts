@@ -14,6 +14,7 @@ import { hibernationCases } from "./cases/hibernation.ts";
 import { fuzzCases } from "./cases/fuzz.ts";
 import { pollCases } from "./cases/poll.ts";
 import { backpressureCases } from "./cases/backpressure.ts";
+import { idleCases } from "./cases/idle.ts";
 
 export { roomName } from "./context.ts";
 
@@ -32,5 +33,6 @@ export function contractSuite(handle: RuntimeHandle): void {
     pollCases(ctx);
     backpressureCases(ctx);
     fuzzCases(ctx);
+    idleCases(ctx);
   });
 }
