@@ -40,9 +40,9 @@ if (flags.help) {
 
 const quick = flags.quick!;
 const config: BenchConfig = {
-  w1: { clients: 100, rate: 200, latencyMs: quick ? 2000 : 4000, throughputMs: quick ? 2000 : 4000, window: 100 },
+  w1: { clients: 100, rate: 100, latencyMs: quick ? 2000 : 4000, throughputMs: quick ? 2000 : 4000, window: 100 },
   w2: { clients: 16, batch: 10, durationMs: quick ? 2000 : 4000 },
-  w3: { sizes: quick ? [2000] : [2000, 10_000], roomSize: 100, settleMs: 1500 },
+  w3: { sizes: quick ? [2000] : [2000, 10_000], roomSize: 100, settleMs: 1000 },
   w4: { rooms: 1000, perRoom: 4, durationMs: quick ? 2000 : 4000 },
   w5: { loops: 32, rooms: 8, durationMs: quick ? 2000 : 4000 },
   locals: [],
@@ -121,7 +121,7 @@ async function main(): Promise<number> {
         let server: ServerProcess | null = null;
         try {
           const nodeFlags = flags["cpu-prof"] && target.platform === "node" && target.id !== "raw-ws"
-            ? ["--cpu-prof", `--cpu-prof-dir=${fileURLToPath(new URL("./results/profiles/", import.meta.url))}`, `--cpu-prof-name=${target.id}-${unit.id}-${rep}.cpuprofile`]
+            ? ["--cpu-prof", `--cpu-prof-dir=${fileURLToPath(new URL(`./results/profiles/${target.id}-${unit.id}-${rep}/`, import.meta.url))}`]
             : [];
           server = await ServerProcess.start({ ...target.server, nodeFlags }, target.id);
           const produced = await unit.run({ target, server, clients, config });

@@ -8,7 +8,8 @@ import { serveBenchControl } from "../lib/server-control.ts";
 
 const rooms = new Map<string, Set<WebSocket>>();
 const server = createServer((_req, res) => res.writeHead(404).end());
-const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+// No server-wide client set: the room sets already track every socket.
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
 
 server.on("upgrade", (req, socket, head) => {
   const match = /^\/(?:rooms|bare)\/([^/?]+)\/ws/.exec(req.url ?? "");

@@ -3,7 +3,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { FromClient, ToClient } from "./protocol.ts";
-import type { FromServer, ToServer } from "./server-control.ts";
+import type { FromServer, HeapFigures, ToServer } from "./server-control.ts";
 
 const TSX = ["--import", "tsx"];
 
@@ -117,6 +117,10 @@ export class ServerProcess extends Channel<FromServer, ToServer> {
 
   async gc(): Promise<void> {
     await this.request({ op: "gc" }, "gc-done", 30_000);
+  }
+
+  async heap(): Promise<HeapFigures> {
+    return (await this.request({ op: "heap" }, "heap", 30_000)).heap;
   }
 
   shutdown(): Promise<void> {

@@ -1,8 +1,16 @@
 // The server side of the bench's IPC: a server process says where it listens and which process
 // holds the sockets, and collects garbage on request so that idle-memory readings are comparable.
 
-export type ToServer = { op: "gc" } | { op: "stop" };
-export type FromServer = { op: "listening"; url: string; pid: number } | { op: "gc-done" } | { op: "error"; message: string };
+import { getHeapSpaceStatistics } from "node:v8";
+
+export type ToServer = { op: "gc" } | { op: "heap" } | { op: "stop" };
+/** Heap figures of a Node server (bytes); null from a launcher whose sockets live in workerd. */
+export type HeapFigures = { heapUsed: number; heapTotal: number; external: number; newSpace: number } | null;
+export type FromServer =
+  | { op: "listening"; url: string; pid: number }
+  | { op: "gc-done" }
+  | { op: "heap"; heap: HeapFigures }
+  | { op: "error"; message: string };
 
 export function serveBenchControl(url: string, socketPid: number, stop?: () => Promise<void>): void {
   const send = (message: FromServer) => process.send?.(message);
@@ -14,6 +22,10 @@ export function serveBenchControl(url: string, socketPid: number, stop?: () => P
         gc();
       }
       send({ op: "gc-done" });
+    } else if (message.op === "heap") {
+      const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0;
+      const { heapUsed, heapTotal, external } = process.memoryUsage();
+      send({ op: "heap", heap: socketPid === process.pid ? { heapUsed, heapTotal, external, newSpace } : null });
     } else if (message.op === "stop") {
       void (stop ? stop() : Promise.resolve()).finally(() => process.exit(0));
     }

@@ -34,7 +34,7 @@ const chat = (room: number) => `/rooms/r${room}/ws`;
 
 export function cloudflareRuntimeMissing(): string | null {
   const root = new URL("../../", import.meta.url);
-  if (!existsSync(fileURLToPath(new URL("runtime-cloudflare/index.ts", root)))) {
+  if (!existsSync(fileURLToPath(new URL("runtime-cloudflare/create-worker.ts", root)))) {
     return "not yet run: roomkit's Cloudflare runtime (runtime-cloudflare/) is not there yet";
   }
   return null;

@@ -1,7 +1,61 @@
-// roomkit's Cloudflare runtime as a bench target: the bench app built into a Worker with one Durable
-// Object class per room type. Filled in once runtime-cloudflare/ exists and its tests pass.
+// roomkit's Cloudflare runtime as a bench target: the bench app bundled with esbuild (as the
+// contract suite does) and served by Miniflare's workerd with SQLite-backed Durable Objects, with
+// the compatibility date and flags of wrangler.toml. Rate limit off; roomkit's own log quiet.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 import type { Miniflare } from "miniflare";
 
-export async function roomkitWorkerOptions(): Promise<ConstructorParameters<typeof Miniflare>[0]> {
-  throw new Error("roomkit's Cloudflare runtime is not available yet (runtime-cloudflare/ is being written)");
+type Options = ConstructorParameters<typeof Miniflare>[0];
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The deployment's compatibility date and flags (wrangler.toml), used by every workerd target. */
+export function wranglerCompatibility(): { compatibilityDate: string; compatibilityFlags: string[] } {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  if (!date) throw new Error("wrangler.toml has no compatibility_date");
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
+  return { compatibilityDate: date, compatibilityFlags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) : [] };
+}
+
+// The Worker entry, generated so that no file under bench/ (typechecked with Node's types) imports
+// code written against the Workers types: createWorker with its default options, as shipped.
+const ENTRY = `
+import { createWorker } from ${JSON.stringify(join(root, "runtime-cloudflare/create-worker.ts"))};
+import { benchApp } from ${JSON.stringify(join(root, "bench/targets/app.ts"))};
+const { worker, objects } = createWorker(benchApp, { bare: "BARE_ROOM", chat: "CHAT_ROOM" });
+export default worker;
+export const BareRoom = objects.bare;
+export const ChatRoom = objects.chat;
+`;
+
+export async function roomkitWorkerOptions(): Promise<Options> {
+  const dir = mkdtempSync(join(tmpdir(), "roomkit-bench-workerd-"));
+  const scriptPath = join(dir, "worker.js");
+  await build({
+    stdin: { contents: ENTRY, resolveDir: root, sourcefile: "bench-worker.ts", loader: "ts" },
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser"],
+    external: ["cloudflare:*"],
+    outfile: scriptPath,
+    logLevel: "error",
+  });
+  return {
+    modules: true,
+    scriptPath,
+    modulesRoot: dir,
+    ...wranglerCompatibility(),
+    durableObjects: {
+      BARE_ROOM: { className: "BareRoom", useSQLite: true },
+      CHAT_ROOM: { className: "ChatRoom", useSQLite: true },
+    },
+    bindings: { ROOMKIT_RATE_LIMIT: "off", ROOMKIT_LOG: "error" },
+  };
 }

@@ -8,20 +8,21 @@ import { Miniflare } from "miniflare";
 import { childPids } from "../lib/proc.ts";
 import { serveBenchControl } from "../lib/server-control.ts";
 
+import { roomkitWorkerOptions, wranglerCompatibility } from "./cloudflare.ts";
+
 const which = process.argv[2] ?? "baseline";
 const host = process.env.BENCH_HOST ?? "127.0.0.1";
-const compatibilityDate = "2026-07-01";
 
 async function options(): Promise<ConstructorParameters<typeof Miniflare>[0]> {
   if (which === "baseline") {
     const path = fileURLToPath(new URL("../baselines/raw-do.js", import.meta.url));
     return {
       modules: [{ type: "ESModule", path, contents: readFileSync(path, "utf8") }],
-      compatibilityDate,
+      // The same date and flags as roomkit's Cloudflare targets (wrangler.toml).
+      ...wranglerCompatibility(),
       durableObjects: { RAW_ROOM: { className: "RawRoom", useSQLite: true } },
     };
   }
-  const { roomkitWorkerOptions } = await import("./cloudflare.ts");
   return roomkitWorkerOptions();
 }
 
