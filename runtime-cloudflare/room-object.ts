@@ -63,10 +63,18 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
         if (error instanceof RoomkitError) return text(error.message, 400);
         throw error;
       }
+      let active: ActiveRoom<WebSocket>;
+      try {
+        // Before any socket is accepted: a room whose constructor throws refuses the upgrade.
+        active = this.room();
+      } catch (error) {
+        log.error(`room "${target.name}": the room could not be constructed:`, error);
+        return text(`Room "${target.name}" could not be started.`, 500);
+      }
       // Compatibility dates from 2026-03-17 default to Blob; rooms are promised ArrayBuffers.
       server.binaryType = "arraybuffer";
       this.ctx.acceptWebSocket(server, tags);
-      await this.room().open(server, request);
+      await active.open(server, request);
       return new Response(null, { status: 101, webSocket: client });
     }
 
