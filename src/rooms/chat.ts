@@ -99,11 +99,15 @@ export class ChatRoom implements Room {
         return;
       }
     }
-    // Stored (and pruned) before anyone sees it: after a crash, nothing anyone saw is lost.
-    const { seq } = sql
-      .exec<{ seq: number }>("INSERT INTO chat_messages (user, message, timestamp, cid) VALUES (?, ?, ?, ?) RETURNING seq", input.user, input.message, timestamp, cid)
-      .one();
-    if (seq > this.retention) sql.exec("DELETE FROM chat_messages WHERE seq <= ?", seq - this.retention);
+    // Stored (and pruned) before anyone sees it: after a crash, nothing anyone saw is lost. One
+    // transaction for both: one commit per message instead of two once the room is past retention.
+    const seq = this.host.storage.transaction(() => {
+      const stored = sql
+        .exec<{ seq: number }>("INSERT INTO chat_messages (user, message, timestamp, cid) VALUES (?, ?, ?, ?) RETURNING seq", input.user, input.message, timestamp, cid)
+        .one().seq;
+      if (stored > this.retention) sql.exec("DELETE FROM chat_messages WHERE seq <= ?", stored - this.retention);
+      return stored;
+    });
     this.host.broadcast(frame({ seq, user: input.user, message: input.message, timestamp, cid }), { except: [connection.id] });
     if (connection.extended) this.notify(connection, cid === null ? { type: "ack", seq, timestamp } : { type: "ack", seq, timestamp, cid });
   }
