@@ -244,6 +244,14 @@ export class SocketConnection<S> implements Connection {
   }
 
   close(code?: number, reason?: string): void {
+    // Checked here, before the socket is marked closed: both runtimes would throw on a bad code,
+    // and swallowing that below would leave the socket open while the room believes it closed.
+    if (code !== undefined && !isSendableCloseCode(code)) {
+      throw new RoomkitError("INVALID_CLOSE_CODE", this.room, `close code ${code} cannot be sent; use 1000, 1001–1003, 1007–1014 or 3000–4999`);
+    }
+    if (reason !== undefined && new TextEncoder().encode(reason).length > 123) {
+      throw new RoomkitError("INVALID_CLOSE_CODE", this.room, "a close reason is at most 123 bytes of UTF-8");
+    }
     if (!this.open) return;
     this.open = false;
     try {
@@ -282,6 +290,11 @@ export class SocketConnection<S> implements Connection {
     }
     return false;
   }
+}
+
+/** Close codes an endpoint may put in a Close frame (RFC 6455 §7.4). */
+function isSendableCloseCode(code: number): boolean {
+  return Number.isInteger(code) && ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
 }
 
 /** UTF-8 byte length of a string, stopping early once past `cap`. */

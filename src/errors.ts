@@ -8,6 +8,7 @@ export type RoomkitErrorCode =
   | "UNKNOWN_ROOM_TYPE"
   | "INVALID_ROOM_NAME"
   | "SOCKET_CLOSED"
+  | "INVALID_CLOSE_CODE"
   | "STORAGE"
   | "CONFIG";
 

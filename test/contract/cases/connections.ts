@@ -35,6 +35,12 @@ export function connectionsCases(ctx: SuiteContext): void {
       expect(await a.closed).toEqual({ code: 4002, reason: "room says bye" });
     });
 
+    it("treats an unsendable close code from room code as a fault of the room (1011), not a silent no-op", async () => {
+      const a = await ctx.probe(roomName("bad-close"));
+      a.send({ cmd: "close", code: 1005, reason: "reserved code" });
+      expect((await a.closed).code).toBe(1011);
+    });
+
     it("gives each connection its tags and initial state from onBeforeConnect", async () => {
       const name = roomName("tags");
       const a = await ctx.probe(name, `?tags=red,blue&state=${encodeURIComponent(JSON.stringify({ n: 1 }))}`);
