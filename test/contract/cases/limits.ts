@@ -141,6 +141,19 @@ export function limitsCases(ctx: SuiteContext): void {
       const failsOnConnect = await TestClient.open(limited.url, `/probe/${name}/ws?throwOnConnect=1`);
       expect((await failsOnConnect.closed).code).toBe(1011);
       expect((await ctx.ask(good, { cmd: "stats" })).connections).toBe(1);
+
+      // Faults with no socket to blame (onClose, onAlarm) reach onError and close nothing.
+      const leaving = await TestClient.open(limited.url, `/probe/${name}/ws`);
+      await ctx.ask(leaving, { cmd: "setState", state: { throwOnClose: true } });
+      const leavingId = (await ctx.ask(leaving, { cmd: "whoami" })).id;
+      leaving.close(1000, "bye");
+      expect(await good.nextMatching((f) => f.type === "onError")).toMatchObject({ connection: leavingId, message: "onClose failed on purpose" });
+      await ctx.ask(good, { cmd: "kv.put", key: "alarm.throw", value: true });
+      await ctx.ask(good, { cmd: "alarm.set", inMs: 50 });
+      // The room broadcasts onError to everyone but the blamed connection: here there is none.
+      expect(await good.nextMatching((f) => f.type === "onError", 15_000)).toMatchObject({ connection: null, message: "onAlarm failed on purpose" });
+      expect(good.isOpen).toBe(true);
+      expect((await ctx.ask(good, { cmd: "stats" })).connections).toBe(1);
       good.close();
     });
   });
