@@ -34,9 +34,29 @@ const DEFAULT_RETENTION = 1000;
 
 type Row = { seq: number; user: string; message: string; timestamp: number; cid: string | null };
 
+type Queued = { connection: Connection; input: ChatInput; timestamp: number } | { reply: () => void };
+type Outcome = { connection: Connection; frame?: string; ack: ChatNotice } | { reply: () => void };
+
+/** The next turn of the event loop: setImmediate where there is one (Node: no 1 ms timer floor). */
+function nextTurn(task: () => void): void {
+  const immediate = (globalThis as { setImmediate?: (task: () => void) => unknown }).setImmediate;
+  if (immediate) immediate(task);
+  else setTimeout(task, 0);
+}
+
+function closeQuietly(connection: Connection, code: number, reason: string): void {
+  try {
+    connection.close(code, reason);
+  } catch {
+    // already closed
+  }
+}
+
 export class ChatRoom implements Room {
   private readonly history: number;
   private readonly retention: number;
+  /** Accepted messages (and replies that must follow them) waiting for the next flush. */
+  private queue: Queued[] = [];
 
   constructor(readonly host: RoomHost) {
     this.history = envInteger(host.env, "ROOMKIT_CHAT_HISTORY", DEFAULT_HISTORY, 0);
@@ -76,40 +96,83 @@ export class ChatRoom implements Room {
 
   onMessage(connection: Connection, data: FrameData): void {
     if (typeof data !== "string") {
-      connection.close(CloseCode.UNSUPPORTED_DATA, "chat accepts text frames only");
+      this.inOrder(() => connection.close(CloseCode.UNSUPPORTED_DATA, "chat accepts text frames only"));
       return;
     }
     const input = parseChatInput(data);
     if (typeof input === "string") {
-      if (!connection.sendError("invalid_message", input)) {
-        log.warn(`room "${this.host.name}" connection ${connection.id}: dropped a bad frame: ${input}`);
-      }
+      this.inOrder(() => {
+        if (!connection.sendError("invalid_message", input)) {
+          log.warn(`room "${this.host.name}" connection ${connection.id}: dropped a bad frame: ${input}`);
+        }
+      });
       return;
     }
-    const timestamp = Date.now();
+    // Stored in batches: every message that arrives before the next turn of the event loop shares
+    // one transaction, so one commit — on Cloudflare, one durable write the output gate waits for —
+    // serves them all. Nobody is sent a message before the commit that stores it.
+    this.queue.push({ connection, input, timestamp: Date.now() });
+    if (this.queue.length === 1) nextTurn(() => this.flush());
+  }
+
+  /** Replies that must not overtake the acks of messages still queued on the same connection. */
+  private inOrder(reply: () => void): void {
+    if (this.queue.length === 0) reply();
+    else this.queue.push({ reply });
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
     const sql = this.host.storage.sql;
-    const cid = input.cid ?? null;
-    if (cid !== null) {
-      // A client retrying a message whose ack it never got: confirm the stored one again; storing
-      // or relaying it twice would duplicate it for everybody. (Looked up rather than left to the
-      // unique index: a refused INSERT would still use up a seq and leave a false gap.)
-      const stored = sql.exec<{ seq: number; timestamp: number }>("SELECT seq, timestamp FROM chat_messages WHERE cid = ?", cid).toArray()[0];
-      if (stored) {
-        if (connection.extended) this.notify(connection, { type: "ack", seq: stored.seq, timestamp: stored.timestamp, cid });
-        return;
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.host.storage.transaction(() => {
+        let last = 0;
+        const stored = batch.map((entry): Outcome => {
+          if ("reply" in entry) return entry;
+          const { connection, input, timestamp } = entry;
+          const cid = input.cid ?? null;
+          if (cid !== null) {
+            // A client retrying a message whose ack it never got: confirm the stored one again;
+            // storing or relaying it twice would duplicate it for everybody. (Looked up rather than
+            // left to the unique index: a refused INSERT would still use up a seq and leave a false gap.)
+            const stored = sql.exec<{ seq: number; timestamp: number }>("SELECT seq, timestamp FROM chat_messages WHERE cid = ?", cid).toArray()[0];
+            if (stored) return { connection, ack: { type: "ack", seq: stored.seq, timestamp: stored.timestamp, cid } };
+          }
+          const seq = sql
+            .exec<{ seq: number }>("INSERT INTO chat_messages (user, message, timestamp, cid) VALUES (?, ?, ?, ?) RETURNING seq", input.user, input.message, timestamp, cid)
+            .one().seq;
+          last = seq;
+          return {
+            connection,
+            frame: frame({ seq, user: input.user, message: input.message, timestamp, cid }),
+            ack: cid === null ? { type: "ack", seq, timestamp } : { type: "ack", seq, timestamp, cid },
+          };
+        });
+        // Pruned once per batch: the same rows remain as if after each message.
+        if (last > this.retention) sql.exec("DELETE FROM chat_messages WHERE seq <= ?", last - this.retention);
+        return stored;
+      });
+    } catch (error) {
+      // Nothing of the batch was stored, so nobody saw any of it: as for a fault in a handler, the
+      // senders are closed with 1011 (a resuming client sends again).
+      log.error(`room "${this.host.name}": storing messages failed:`, error);
+      for (const entry of batch) if ("connection" in entry) closeQuietly(entry.connection, CloseCode.INTERNAL_ERROR, "internal error in room");
+      return;
+    }
+    for (const outcome of outcomes) {
+      try {
+        if ("reply" in outcome) outcome.reply();
+        else {
+          if (outcome.frame !== undefined) this.host.broadcast(outcome.frame, { except: [outcome.connection.id] });
+          if (outcome.connection.extended) this.notify(outcome.connection, outcome.ack);
+        }
+      } catch (error) {
+        // The sender closed before its ack: the others have the message; a resume shows it.
+        if ((error as { code?: unknown } | null)?.code !== "SOCKET_CLOSED") log.error(`room "${this.host.name}":`, error);
       }
     }
-    // Stored (and pruned) before anyone sees it: after a crash, nothing anyone saw is lost. One
-    // transaction for both: one commit per message instead of two once the room is past retention.
-    const seq = this.host.storage.transaction(() => {
-      const stored = sql
-        .exec<{ seq: number }>("INSERT INTO chat_messages (user, message, timestamp, cid) VALUES (?, ?, ?, ?) RETURNING seq", input.user, input.message, timestamp, cid)
-        .one().seq;
-      if (stored > this.retention) sql.exec("DELETE FROM chat_messages WHERE seq <= ?", stored - this.retention);
-      return stored;
-    });
-    this.host.broadcast(frame({ seq, user: input.user, message: input.message, timestamp, cid }), { except: [connection.id] });
-    if (connection.extended) this.notify(connection, cid === null ? { type: "ack", seq, timestamp } : { type: "ack", seq, timestamp, cid });
   }
 
   private latestSeq(): number {
