@@ -54,7 +54,8 @@ export type ToClient =
   | { op: "clock"; id: number }
   | { op: "run"; plan: Plan }
   | { op: "report"; senders: Array<{ cid: number; room: number; sent: number }>; drainMs: number }
-  | { op: "close" };
+  /** Close every socket; `abrupt`: drop the TCP connections without a closing handshake. */
+  | { op: "close"; abrupt?: boolean };
 
 export interface ReceiveStats {
   /** Frames received that carried a bench payload. */

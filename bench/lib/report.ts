@@ -48,7 +48,9 @@ export interface SummaryLine {
   reps: number[];
   median: number;
   baselineMedian: number | null;
+  /** Median over repetitions of (this repetition / the baseline's same repetition). */
   ratio: number | null;
+  repRatios: number[];
   bar: { kind: keyof Bars; limit: number; op: ">=" | "<="; met: boolean } | null;
   secondary: Record<string, number>;
   integrity: { lost: number; reordered: number; duplicated: number; delivered: number; serverCloses: number; errors: number };
@@ -77,7 +79,14 @@ export function summarize(rows: RecordedRow[], targets: readonly Target[]): Summ
       const med = median(reps);
       const base = rows.filter((r) => r.workload === workload && r.target === target.baseline);
       const baselineMedian = base.length ? median(base.map((r) => r.metrics[primary.metric] ?? Number.NaN)) : null;
-      const ratio = baselineMedian && Number.isFinite(med) ? med / baselineMedian : null;
+      // Each repetition against the baseline run just before it (same minute, same machine load),
+      // then the median of those ratios: slow changes in the machine's other load cancel out.
+      const repRatios = mine.map((r) => {
+        const b = base.find((x) => x.rep === r.rep)?.metrics[primary.metric];
+        const v = r.metrics[primary.metric];
+        return b && v !== undefined && Number.isFinite(v) ? v / b : Number.NaN;
+      });
+      const ratio = target.id === target.baseline || !base.length ? null : median(repRatios);
       let bar: SummaryLine["bar"] = null;
       if (primary.bar && target.bars && ratio !== null) {
         const limit = target.bars[primary.bar];
@@ -97,7 +106,8 @@ export function summarize(rows: RecordedRow[], targets: readonly Target[]): Summ
         reps,
         median: med,
         baselineMedian,
-        ratio,
+        ratio: ratio !== null && Number.isFinite(ratio) ? ratio : null,
+        repRatios,
         bar,
         secondary,
         integrity: {
@@ -129,7 +139,7 @@ export function fmt(value: number | null | undefined, unit = ""): string {
 
 function ratioText(line: SummaryLine): string {
   if (line.ratio === null) return line.target === line.baseline ? "1 (baseline)" : "–";
-  return line.ratio.toFixed(2);
+  return `${line.ratio.toFixed(2)} (${line.repRatios.map((r) => (Number.isFinite(r) ? r.toFixed(2) : "–")).join(" ")})`;
 }
 
 function barText(line: SummaryLine): string {

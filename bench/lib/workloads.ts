@@ -77,8 +77,9 @@ async function openAll(ctx: RunContext, assignment: ConnSpec[][], concurrency = 
   }
 }
 
-async function closeAll(ctx: RunContext): Promise<void> {
-  await Promise.all(ctx.clients.map((c) => c.request({ op: "close" }, "closed", 60_000)));
+/** Closes every client socket; `abrupt` (thousands of idle sockets) drops them without a handshake. */
+async function closeAll(ctx: RunContext, abrupt = false): Promise<void> {
+  await Promise.all(ctx.clients.map((c) => c.request({ op: "close", abrupt }, "closed", 60_000)));
 }
 
 /** Runs one plan per client process, then collects what each one received. */
@@ -194,7 +195,7 @@ async function closedLoop(ctx: RunContext, workload: WorkloadId, roomCount: numb
   const windowLoad = load.finish();
   const m = merge(stats);
   const seconds = Math.max(1e-3, (m.lastAt - at) / 1000);
-  await closeAll(ctx);
+  await closeAll(ctx, roomCount > 1);
   return finishRow(ctx, workload, windowLoad, {
     deliveredPerSec: Math.round(m.integrity.delivered / seconds),
     roundsPerSec: Math.round(m.rounds / seconds),
@@ -227,15 +228,17 @@ async function quietRss(ctx: RunContext, settleMs: number): Promise<number> {
 }
 
 /**
- * W3: `size` idle connections in rooms of `roomSize`; server RSS per connection, read after a full
- * GC. The connections are opened in five equal batches and RSS read after each; the figure is the
- * median of the four per-connection increments between readings. So one-time steps — V8's young
- * generation growing to its working size, code compiled on first use — do not count as memory per
- * connection, whichever batch they fall in. A warm-up opens and closes size/5 connections first.
- * The growth from the empty server, over all connections, is reported too (`totalBytesPerConn`).
+ * W3: idle connections in rooms of `roomSize`, up to each of `sizes` (2,000 and 10,000), on one
+ * server; RSS per connection, read after a full GC. A warm-up opens and closes sizes[0]/5
+ * connections; then connections are opened in batches — five up to the first size, then four up to
+ * each next size — with a reading after each batch. The figure for a size is the median of the
+ * per-connection increments between the readings up to it (four each), so one-time steps (V8
+ * growing its young generation to the working size, code compiled on first use) do not count as
+ * memory per connection, whichever batch they fall in. The growth from the empty server is
+ * reported too (`totalBytesPerConn`).
  */
-export async function w3(ctx: RunContext, size: number): Promise<Row[]> {
-  const { roomSize, settleMs } = ctx.config.w3;
+export async function w3(ctx: RunContext): Promise<Row[]> {
+  const { roomSize, settleMs, sizes } = ctx.config.w3;
   const procs = ctx.clients.length;
   const batch = (from: number, to: number, roomOffset: number): ConnSpec[][] => {
     const assignment: ConnSpec[][] = ctx.clients.map(() => []);
@@ -245,43 +248,53 @@ export async function w3(ctx: RunContext, size: number): Promise<Row[]> {
     }
     return assignment;
   };
-  const step = Math.round(size / 5);
-  await openAll(ctx, batch(0, step, 100_000), 50);
+  await openAll(ctx, batch(0, Math.round(sizes[0]! / 5), 100_000), 50);
   await closeAll(ctx);
   const load = watch(ctx);
   const empty = await quietRss(ctx, settleMs);
   const heapEmpty = await ctx.server.heap();
   const fdsBefore = processFds(ctx.server.socketPid) ?? 0;
-  const readings: number[] = [];
+  const rows: Row[] = [];
+  let open = 0;
   let connectMs = 0;
-  for (let from = 0; from < size; from += step) {
-    const to = Math.min(size, from + step);
-    const t0 = now();
-    await openAll(ctx, batch(from, to, 0), 50);
-    connectMs += now() - t0;
-    readings.push(await quietRss(ctx, settleMs));
+  let previousSize = 0;
+  let lastReading = Number.NaN;
+  for (const size of sizes) {
+    const batches = previousSize === 0 ? 5 : 4;
+    const step = Math.round((size - previousSize) / batches);
+    const readings: number[] = previousSize === 0 ? [] : [lastReading];
+    while (open < size) {
+      const to = Math.min(size, open + step);
+      const t0 = now();
+      await openAll(ctx, batch(open, to, 0), 50);
+      connectMs += now() - t0;
+      open = to;
+      readings.push(await quietRss(ctx, settleMs));
+    }
+    const heap = await ctx.server.heap();
+    const fds = (processFds(ctx.server.socketPid) ?? 0) - fdsBefore;
+    const increments = readings.slice(1).map((rss, i) => (rss - readings[i]!) / step);
+    const after = readings.at(-1)!;
+    lastReading = after;
+    const metrics: Record<string, number> = {
+      bytesPerConn: Math.round(median(increments)),
+      totalBytesPerConn: Math.round((after - empty) / size),
+      rssEmptyMiB: mib(empty),
+      rssAfterMiB: mib(after),
+      connectPerSec: Math.round(open / (connectMs / 1000)),
+      serverFdsPerConn: Math.round((fds / size) * 100) / 100,
+    };
+    increments.forEach((v, i) => (metrics[`increment${i + 1}`] = Math.round(v)));
+    if (heapEmpty && heap) {
+      metrics.heapBytesPerConn = Math.round((heap.heapUsed - heapEmpty.heapUsed) / size);
+      metrics.heapTotalBytesPerConn = Math.round((heap.heapTotal - heapEmpty.heapTotal) / size);
+      metrics.newSpaceGrowthMiB = mib(heap.newSpace - heapEmpty.newSpace);
+    }
+    rows.push({ ...finishRow(ctx, `W3-${size}` as WorkloadId, load.finish(), metrics, { ...EMPTY_INTEGRITY, closes: {} }) });
+    previousSize = size;
   }
-  const heapAfter = await ctx.server.heap();
-  const fds = (processFds(ctx.server.socketPid) ?? 0) - fdsBefore;
-  const windowLoad = load.finish();
-  await closeAll(ctx);
-  const increments = readings.slice(1).map((rss, i) => (rss - readings[i]!) / step);
-  const after = readings.at(-1)!;
-  const metrics: Record<string, number> = {
-    bytesPerConn: Math.round(median(increments)),
-    totalBytesPerConn: Math.round((after - empty) / size),
-    rssEmptyMiB: mib(empty),
-    rssAfterMiB: mib(after),
-    connectPerSec: Math.round(size / (connectMs / 1000)),
-    serverFdsPerConn: Math.round((fds / size) * 100) / 100,
-  };
-  increments.forEach((v, i) => (metrics[`increment${i + 1}`] = Math.round(v)));
-  if (heapEmpty && heapAfter) {
-    metrics.heapBytesPerConn = Math.round((heapAfter.heapUsed - heapEmpty.heapUsed) / size);
-    metrics.heapTotalBytesPerConn = Math.round((heapAfter.heapTotal - heapEmpty.heapTotal) / size);
-    metrics.newSpaceGrowthMiB = mib(heapAfter.newSpace - heapEmpty.newSpace);
-  }
-  return [finishRow(ctx, size === 2000 ? "W3-2000" : "W3-10000", windowLoad, metrics, { ...EMPTY_INTEGRITY, closes: {} })];
+  await closeAll(ctx, true);
+  return rows;
 }
 
 function median(values: number[]): number {

@@ -335,8 +335,13 @@ async function report(senders: Array<{ cid: number; room: number; sent: number }
   });
 }
 
-async function closeAll(): Promise<void> {
+async function closeAll(abrupt = false): Promise<void> {
   closing = true;
+  if (abrupt) {
+    for (const client of clients.values()) client.ws.terminate();
+    clients.clear();
+    return;
+  }
   await Promise.all(
     [...clients.values()].map(
       (client) =>
@@ -375,7 +380,7 @@ process.on("message", (message: ToClient) => {
       case "report":
         return void report(message.senders, message.drainMs).catch(fail);
       case "close":
-        return void closeAll().then(() => send({ op: "closed" }), fail);
+        return void closeAll(message.abrupt).then(() => send({ op: "closed" }), fail);
     }
   } catch (error) {
     fail(error);
