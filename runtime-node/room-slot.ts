@@ -18,6 +18,9 @@ export interface NodeSocket {
 }
 
 const OPEN = 1;
+// ws copies the options it is given, so these are shared by every send.
+const TEXT = Object.freeze({ binary: false });
+const BINARY = Object.freeze({ binary: true });
 
 export interface RoomSlotOptions {
   type: string;
@@ -109,12 +112,12 @@ export class RoomSlot implements SocketBackend<NodeSocket> {
   }
 
   broadcast(sockets: Iterable<NodeSocket>, data: OutgoingData): void {
-    // Encode a string once rather than once per socket.
+    // Encode a string once rather than once per socket; one options object for all of them.
     const payload = typeof data === "string" ? Buffer.from(data) : data;
-    const binary = typeof data !== "string";
+    const options = typeof data === "string" ? TEXT : BINARY;
     for (const socket of sockets) {
       if (socket.ws.readyState !== OPEN) continue;
-      socket.ws.send(payload, { binary });
+      socket.ws.send(payload, options);
       this.checkBackpressure(socket);
     }
   }
