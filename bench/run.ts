@@ -260,7 +260,8 @@ function updateDocs(summary: ReturnType<typeof summarize>, notRun: NotRun[], res
     start,
     `Run of ${results.started.slice(0, 16).replace("T", " ")} UTC: ${m.cores} cores (${m.cpuModel}), ${m.totalMemoryGiB} GiB, Node ${m.node}, ` +
       `median of ${results.reps} repetitions. Machine load while it ran: 1-min loadavg ${loadavg[0].toFixed(2)} → ${loadavg[1].toFixed(2)}; ` +
-      `CPU used by processes other than the bench, its clients and the server: at most ${other.toFixed(1)} % of one core in any run.`,
+      `CPU used by processes other than the bench, its clients and the server: at most ${other.toFixed(1)} % of one core in any run` +
+      (niceness === null ? "." : ` (the bench ran at nice ${niceness}: \`npm run bench -- --nice ${niceness}\`).`),
     "",
     "### The bars",
     "",
