@@ -4,7 +4,7 @@
 //   npm run bench -- --quick           1 repetition, shorter runs, W3 at 2,000 only (≈ 2 min)
 //   npm run bench -- --only W1,W3-2000 --targets raw-ws,node-bare --reps 5
 //   npm run bench -- --only W2 --targets node-chat --cpu-prof   (profiles in bench/results/profiles/)
-//   npm run bench -- --nice -5        on a shared machine: run ahead of other jobs (needs root)
+//   npm run bench -- --nice=-5        on a shared machine: run ahead of other jobs (needs root)
 //
 // Full runs write bench/results/latest.json, bench/results/latest.svg and the results section of
 // docs/BENCHMARKS.md; partial runs write bench/results/partial.json and partial.svg only.
@@ -41,7 +41,7 @@ if (flags.help) {
 }
 
 const quick = flags.quick!;
-/** `--nice -5`: run the bench, its clients and servers at this scheduling priority (where allowed). */
+/** `--nice=-5`: run the bench, its clients and servers at this scheduling priority (where allowed). */
 const niceness = flags.nice === undefined ? null : Number(flags.nice);
 
 function prioritize(...pids: number[]): void {
@@ -261,7 +261,7 @@ function updateDocs(summary: ReturnType<typeof summarize>, notRun: NotRun[], res
     `Run of ${results.started.slice(0, 16).replace("T", " ")} UTC: ${m.cores} cores (${m.cpuModel}), ${m.totalMemoryGiB} GiB, Node ${m.node}, ` +
       `median of ${results.reps} repetitions. Machine load while it ran: 1-min loadavg ${loadavg[0].toFixed(2)} → ${loadavg[1].toFixed(2)}; ` +
       `CPU used by processes other than the bench, its clients and the server: at most ${other.toFixed(1)} % of one core in any run` +
-      (niceness === null ? "." : ` (the bench ran at nice ${niceness}: \`npm run bench -- --nice ${niceness}\`).`),
+      (niceness === null ? "." : ` (the bench ran at nice ${niceness}: \`npm run bench -- --nice=${niceness}\`).`),
     "",
     "### The bars",
     "",

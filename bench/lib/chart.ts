@@ -85,7 +85,7 @@ export function chartSvg(lines: SummaryLine[], targets: readonly Target[], title
     parts.push(`<text x="${x(1).toFixed(1)}" y="${y + 14}" font-size="10" text-anchor="middle">1.0 = baseline</text>`);
     y += 30;
   }
-  parts.push(`<text x="10" y="${y}" font-size="11" fill="#444">Red tick: the bar of issue 7 for that figure. Ratios are medians of the repetitions; ratios above ${maxRatio.toFixed(1)} are clipped.</text>`);
+  parts.push(`<text x="10" y="${y}" font-size="11" fill="#444">Red tick: the bar of issue 7. A ratio is the median over repetitions of target ÷ baseline of the same repetition; in brackets the medians of the values. Clipped above ${maxRatio.toFixed(1)}.</text>`);
   y += 12;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width + 160}" height="${y + 10}" font-family="sans-serif" viewBox="0 0 ${width + 160} ${y + 10}">\n<rect width="100%" height="100%" fill="#fff"/>\n${parts.join("\n")}\n</svg>\n`;
 }
