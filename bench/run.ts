@@ -1,7 +1,7 @@
 // `npm run bench`: roomkit against raw baselines, in one invocation, on this machine.
 //
-//   npm run bench                      every workload, every target, 3 repetitions (≈ 12 min)
-//   npm run bench -- --quick           1 repetition, shorter runs, W3 at 2,000 only (≈ 2 min)
+//   npm run bench                      every workload, every target, 3 repetitions (≈ 15 min)
+//   npm run bench -- --quick           1 repetition, shorter runs, W3 up to 2,000 only (a few minutes)
 //   npm run bench -- --only W1,W3-2000 --targets raw-ws,node-bare --reps 5
 //   npm run bench -- --only W2 --targets node-chat --cpu-prof   (profiles in bench/results/profiles/)
 //   npm run bench -- --nice=-5        on a shared machine: run ahead of other jobs (needs root)
