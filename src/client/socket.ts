@@ -18,7 +18,7 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 export function resolveWebSocket(given: WebSocketConstructor | undefined): WebSocketConstructor {
   const found = given ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!found) {
-    throw new TypeError('No WebSocket implementation: pass one as the `WebSocket` option (on Node 20: `import WebSocket from "ws"`).');
+    throw new TypeError('No WebSocket implementation: pass one as the `WebSocket` option (on Node 20: the default export of the "ws" package).');
   }
   return found;
 }
