@@ -1,25 +1,16 @@
 // roomkit's Cloudflare runtime as a bench target: the bench app bundled with esbuild (as the
 // contract suite does) and served by Miniflare's workerd with SQLite-backed Durable Objects, with
 // the compatibility date and flags of wrangler.toml. Rate limit off; roomkit's own log quiet.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleWorker, wranglerCompatibility } from "../../test/runtimes/workerd-bundle.ts";
 import type { Miniflare } from "miniflare";
 
 type Options = ConstructorParameters<typeof Miniflare>[0];
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-
-/** The deployment's compatibility date and flags (wrangler.toml), used by every workerd target. */
-export function wranglerCompatibility(): { compatibilityDate: string; compatibilityFlags: string[] } {
-  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  if (!date) throw new Error("wrangler.toml has no compatibility_date");
-  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
-  return { compatibilityDate: date, compatibilityFlags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) : [] };
-}
 
 // The Worker entry, generated so that no file under bench/ (typechecked with Node's types) imports
 // code written against the Workers types: createWorker with its default options, as shipped.
@@ -35,18 +26,7 @@ export const ChatRoom = objects.chat;
 export async function roomkitWorkerOptions(): Promise<Options> {
   const dir = mkdtempSync(join(tmpdir(), "roomkit-bench-workerd-"));
   const scriptPath = join(dir, "worker.js");
-  await build({
-    stdin: { contents: ENTRY, resolveDir: root, sourcefile: "bench-worker.ts", loader: "ts" },
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser"],
-    external: ["cloudflare:*"],
-    outfile: scriptPath,
-    logLevel: "error",
-  });
+  await bundleWorker(ENTRY, root, scriptPath);
   return {
     modules: true,
     scriptPath,

@@ -8,7 +8,8 @@ import { Miniflare } from "miniflare";
 import { childPids } from "../lib/proc.ts";
 import { serveBenchControl } from "../lib/server-control.ts";
 
-import { roomkitWorkerOptions, wranglerCompatibility } from "./cloudflare.ts";
+import { wranglerCompatibility } from "../../test/runtimes/workerd-bundle.ts";
+import { roomkitWorkerOptions } from "./cloudflare.ts";
 
 const which = process.argv[2] ?? "baseline";
 const host = process.env.BENCH_HOST ?? "127.0.0.1";

@@ -1,27 +1,17 @@
 // The Cloudflare runtime under test: the fixture app bundled with esbuild and served by a real
 // workerd (miniflare), one SQLite-backed Durable Object class per room type. hibernate() evicts
 // the object through workerd's own eviction hook, keeping its sockets open.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { fixtureApp } from "../fixtures/app.ts";
 import { bindingFor, classFor } from "./cloudflare-names.ts";
 import type { RuntimeHandle } from "./handle.ts";
+import { bundleWorker, wranglerCompatibility } from "./workerd-bundle.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../..");
-
-/** The deployment's compatibility date and flags, so tests run what `wrangler deploy` ships. */
-function wranglerCompatibility(): { date: string; flags: string[] } {
-  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  if (!date) throw new Error("wrangler.toml has no compatibility_date");
-  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
-  return { date, flags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) : [] };
-}
 
 async function bundle(dir: string, types: string[]): Promise<string> {
   const worker = JSON.stringify(join(here, "cloudflare-worker.ts"));
@@ -30,20 +20,7 @@ async function bundle(dir: string, types: string[]): Promise<string> {
     `import { objects } from ${worker};`,
     ...types.map((type) => `export const ${classFor(type)} = objects[${JSON.stringify(type)}];`),
   ].join("\n");
-  const outfile = join(dir, "worker.js");
-  await build({
-    stdin: { contents: entry, resolveDir: here, sourcefile: "entry.ts", loader: "ts" },
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser"],
-    external: ["cloudflare:*"],
-    outfile,
-    logLevel: "error",
-  });
-  return outfile;
+  return bundleWorker(entry, here, join(dir, "worker.js"));
 }
 
 export const cloudflareRuntime: RuntimeHandle = {
@@ -53,13 +30,11 @@ export const cloudflareRuntime: RuntimeHandle = {
   async start(options = {}) {
     const dir = mkdtempSync(join(tmpdir(), "roomkit-workerd-"));
     const types = Object.keys(fixtureApp.rooms);
-    const { date, flags } = wranglerCompatibility();
     const mf = new Miniflare({
       modules: true,
       scriptPath: await bundle(dir, types),
       modulesRoot: dir,
-      compatibilityDate: date,
-      compatibilityFlags: flags,
+      ...wranglerCompatibility(),
       durableObjects: Object.fromEntries(types.map((type) => [bindingFor(type), { className: classFor(type), useSQLite: true }])),
       bindings: { ROOMKIT_LOG: "silent", ...options.env },
       host: "127.0.0.1",
