@@ -4,7 +4,14 @@ import { deserialize, serialize } from "node:v8";
 import type { Attachment } from "../src/active-room.ts";
 import { RoomkitError } from "../src/errors.ts";
 
-export function encodeAttachment(attachment: Attachment, maxBytes: number, room: string): Buffer {
+/**
+ * The serialized bytes as a Latin-1 string (one character per byte): a string lives in V8's heap
+ * alone, where a Buffer per socket would add an ArrayBuffer, a native backing store and a malloc
+ * chunk — about 300 bytes per idle connection (measured with the bench's W3).
+ */
+export type EncodedAttachment = string;
+
+export function encodeAttachment(attachment: Attachment, maxBytes: number, room: string): EncodedAttachment {
   let bytes: Buffer;
   try {
     bytes = serialize(attachment);
@@ -14,9 +21,9 @@ export function encodeAttachment(attachment: Attachment, maxBytes: number, room:
   if (bytes.length > maxBytes) {
     throw new RoomkitError("STATE_TOO_LARGE", room, `connection attachment is ${bytes.length} bytes serialized; the limit is ${maxBytes} bytes`);
   }
-  return bytes;
+  return bytes.toString("latin1");
 }
 
-export function decodeAttachment(bytes: Buffer): Attachment {
-  return deserialize(bytes) as Attachment;
+export function decodeAttachment(encoded: EncodedAttachment): Attachment {
+  return deserialize(Buffer.from(encoded, "latin1")) as Attachment;
 }

@@ -6,13 +6,13 @@ import { ActiveRoom, type Alarms, type Attachment, type SocketBackend } from "..
 import type { Limits } from "../src/limits.ts";
 import type { OutgoingData, RoomClass } from "../src/room.ts";
 import type { RoomStorage } from "../src/storage.ts";
-import { decodeAttachment, encodeAttachment } from "./attachment.ts";
+import { decodeAttachment, encodeAttachment, type EncodedAttachment } from "./attachment.ts";
 
 /** A socket as the Node runtime keeps it: the ws object and the serialized attachment. */
 export interface NodeSocket {
   readonly ws: WebSocket;
   readonly tags: readonly string[];
-  bytes: Buffer;
+  attachment: EncodedAttachment;
   /** Why the server is closing it, when it may have to cut the TCP connection (code 1006). */
   closing?: { code: number; reason: string };
 }
@@ -98,11 +98,11 @@ export class RoomSlot implements SocketBackend<NodeSocket> {
   }
 
   attachment(socket: NodeSocket): Attachment {
-    return decodeAttachment(socket.bytes);
+    return decodeAttachment(socket.attachment);
   }
 
   setAttachment(socket: NodeSocket, attachment: Attachment): void {
-    socket.bytes = encodeAttachment(attachment, this.options.limits.maxStateBytes, this.options.name);
+    socket.attachment = encodeAttachment(attachment, this.options.limits.maxStateBytes, this.options.name);
   }
 
   send(socket: NodeSocket, data: OutgoingData): void {

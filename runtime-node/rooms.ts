@@ -11,7 +11,7 @@ import type { Limits } from "../src/limits.ts";
 import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../src/protocol.ts";
 import type { RoomClass } from "../src/room.ts";
 import { AlarmTimers } from "./alarms.ts";
-import { encodeAttachment } from "./attachment.ts";
+import { encodeAttachment, type EncodedAttachment } from "./attachment.ts";
 import { RoomSlot, type NodeSocket } from "./room-slot.ts";
 import { MEMORY, SqliteRoomStorage, databasePath, readRoomMeta } from "./storage.ts";
 
@@ -26,6 +26,8 @@ export interface RoomRegistryOptions {
 }
 
 const HEARTBEAT = Buffer.from(HEARTBEAT_REQUEST);
+/** One shared empty tag list: most sockets have no tags, and an array each is 16 bytes apiece. */
+const NO_TAGS: readonly string[] = Object.freeze([]);
 
 export class RoomRegistry {
   private readonly slots = new Map<string, RoomSlot>();
@@ -50,15 +52,15 @@ export class RoomRegistry {
   }
 
   /** The socket's first attachment, checked against the limits before the upgrade. */
-  prepare(target: ConnectTarget): { tags: readonly string[]; bytes: Buffer } {
+  prepare(target: ConnectTarget): { tags: readonly string[]; attachment: EncodedAttachment } {
     const attachment = newAttachment(target, this.options.limits);
-    return { tags: attachment.tags, bytes: encodeAttachment(attachment, this.options.limits.maxStateBytes, target.name) };
+    return { tags: attachment.tags.length === 0 ? NO_TAGS : attachment.tags, attachment: encodeAttachment(attachment, this.options.limits.maxStateBytes, target.name) };
   }
 
   /** Attach an upgraded socket to its room and tell the room. */
-  accept(target: ConnectTarget, prepared: { tags: readonly string[]; bytes: Buffer }, ws: WebSocket, request: Request): void {
+  accept(target: ConnectTarget, prepared: { tags: readonly string[]; attachment: EncodedAttachment }, ws: WebSocket, request: Request): void {
     const slot = this.ensureSlot(target.type, target.name);
-    const socket: NodeSocket = { ws, tags: prepared.tags, bytes: prepared.bytes };
+    const socket: NodeSocket = { ws, tags: prepared.tags, attachment: prepared.attachment };
     slot.add(socket);
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       // The heartbeat is answered here, like Cloudflare's auto-response: the room never sees it,
@@ -86,7 +88,7 @@ export class RoomRegistry {
   hibernate(name: string, type?: string): number {
     let dropped = 0;
     for (const slot of this.slots.values()) {
-      if (slot.options.name === name && (type === undefined || slot.options.type === type) && slot.hibernate()) dropped++;
+      if (slot.options.name === name && (type === undefined || slot.options.type === type) && this.hibernateSlot(slot)) dropped++;
     }
     return dropped;
   }
@@ -194,7 +196,22 @@ export class RoomRegistry {
 
   private hibernateIdle(): void {
     const cutoff = Date.now() - this.options.hibernateAfterMs;
-    for (const slot of this.slots.values()) if (slot.awake && slot.lastEventAt <= cutoff) slot.hibernate();
+    for (const slot of this.slots.values()) if (slot.awake && slot.lastEventAt <= cutoff) this.hibernateSlot(slot);
+  }
+
+  /**
+   * Drop the room instance and close its database connection: a hibernated room holds its sockets
+   * and their attachments, nothing else. The next event or alarm reopens the database.
+   */
+  private hibernateSlot(slot: RoomSlot): boolean {
+    if (!slot.hibernate()) return false;
+    this.databases.get(key(slot.options.type, slot.options.name))?.release();
+    return true;
+  }
+
+  /** A room's storage, when its database has been opened since the server started (tests, diagnostics). */
+  database(type: string, name: string): SqliteRoomStorage | undefined {
+    return this.databases.get(key(type, name));
   }
 
   /** A room with no sockets is removed entirely; its database closes until the next connection. */

@@ -21,46 +21,85 @@ export function databasePath(dataDir: string, type: string, name: string): strin
   return join(dataDir, `${type.replace(/[^A-Za-z0-9_-]/g, "_")}-${digest}.sqlite`);
 }
 
+type Statements = ReturnType<typeof prepareStatements>;
+
 export class SqliteRoomStorage implements RoomStorage {
-  readonly db: Database.Database;
   readonly sql: RoomSql;
-  private readonly statements: ReturnType<SqliteRoomStorage["prepare"]>;
+  /** The SQLite connection while it is open: closed by release(), reopened by the next call. */
+  private connection: { db: Database.Database; statements: Statements } | null = null;
   /** sql.exec's statements by query text, oldest first (at most PREPARED_STATEMENTS). */
   private readonly prepared = new Map<string, Database.Statement>();
+  /** How many times the connection was opened (diagnostics and tests). */
+  opens = 0;
 
   constructor(
     readonly path: string,
     readonly room: { type: string; name: string },
   ) {
     if (path !== MEMORY) mkdirSync(join(path, ".."), { recursive: true });
-    this.db = new Database(path);
-    if (path !== MEMORY) this.db.pragma("journal_mode = WAL");
-    // WAL + NORMAL: a commit is in the WAL file before the statement returns, so a process crash
-    // (even SIGKILL) loses nothing; only a power cut can lose the last commits. FULL would fsync
-    // every message and cap a room at a few hundred messages per second. ROOMKIT_SQLITE_SYNC=FULL
-    // trades that throughput for power-cut durability.
-    this.db.pragma(`synchronous = ${synchronousMode()}`);
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS _roomkit_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS _roomkit_meta (key TEXT PRIMARY KEY, value ANY) WITHOUT ROWID;
-    `);
-    this.statements = this.prepare();
-    this.statements.setMeta.run("type", room.type);
-    this.statements.setMeta.run("name", room.name);
     this.sql = { exec: (query, ...bindings) => this.exec(query, bindings) };
+    this.open();
   }
 
-  private prepare() {
-    const db = this.db;
-    return {
-      get: db.prepare<[string], { value: Buffer }>("SELECT value FROM _roomkit_kv WHERE key = ?"),
-      put: db.prepare<[string, Buffer]>("INSERT INTO _roomkit_kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-      delete: db.prepare<[string]>("DELETE FROM _roomkit_kv WHERE key = ?"),
-      deleteAll: db.prepare("DELETE FROM _roomkit_kv"),
-      getMeta: db.prepare<[string], { value: SqlValue }>("SELECT value FROM _roomkit_meta WHERE key = ?"),
-      setMeta: db.prepare<[string, SqlValue]>("INSERT INTO _roomkit_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-      deleteMeta: db.prepare<[string]>("DELETE FROM _roomkit_meta WHERE key = ?"),
-    };
+  /** Whether the SQLite connection is open now. */
+  get isOpen(): boolean {
+    return this.connection !== null;
+  }
+
+  /**
+   * Close the SQLite connection until the next call needs it. A hibernated room keeps nothing of
+   * its storage in memory, as on Cloudflare: an open connection costs about 180 KB (SQLite's
+   * lookaside and page cache are allocated per connection), which at 100 idle sockets per room is
+   * more than the sockets themselves. An in-memory database is kept: closing it would drop it.
+   */
+  release(): boolean {
+    if (this.path === MEMORY || !this.connection || this.connection.db.inTransaction) return false;
+    this.close();
+    return true;
+  }
+
+  close(): void {
+    this.prepared.clear();
+    const connection = this.connection;
+    this.connection = null;
+    if (connection?.db.open) connection.db.close();
+  }
+
+  private get db(): Database.Database {
+    return this.open().db;
+  }
+
+  private get statements(): Statements {
+    return this.open().statements;
+  }
+
+  private open(): { db: Database.Database; statements: Statements } {
+    if (this.connection) return this.connection;
+    const db = new Database(this.path);
+    try {
+      if (this.path !== MEMORY) db.pragma("journal_mode = WAL");
+      // WAL + NORMAL: a commit is in the WAL file before the statement returns, so a process crash
+      // (even SIGKILL) loses nothing; only a power cut can lose the last commits. FULL would fsync
+      // every message and cap a room at a few hundred messages per second. ROOMKIT_SQLITE_SYNC=FULL
+      // trades that throughput for power-cut durability.
+      db.pragma(`synchronous = ${synchronousMode()}`);
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS _roomkit_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS _roomkit_meta (key TEXT PRIMARY KEY, value ANY) WITHOUT ROWID;
+      `);
+      const statements = prepareStatements(db);
+      // Which room the file belongs to (read at server start to re-arm alarms). Written once: a
+      // reopen after hibernation changes nothing, so it commits nothing.
+      db.transaction(() => {
+        statements.addMeta.run("type", this.room.type);
+        statements.addMeta.run("name", this.room.name);
+      })();
+      this.opens++;
+      return (this.connection = { db, statements });
+    } catch (error) {
+      db.close();
+      throw new RoomkitError("STORAGE", this.room.name, `cannot open the room database: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   async get<T>(keyOrKeys: string | readonly string[]): Promise<any> {
@@ -139,11 +178,6 @@ export class SqliteRoomStorage implements RoomStorage {
     else this.statements.setMeta.run(key, value);
   }
 
-  close(): void {
-    this.prepared.clear();
-    if (this.db.open) this.db.close();
-  }
-
   private encode(value: unknown): Buffer {
     if (value === undefined) throw new TypeError("put(): undefined cannot be stored");
     try {
@@ -182,6 +216,19 @@ export class SqliteRoomStorage implements RoomStorage {
     const rows = statement.all(...args) as Record<string, unknown>[];
     return cursor<Row>(rows.map(fromSqliteRow) as Row[], columns);
   }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    get: db.prepare<[string], { value: Buffer }>("SELECT value FROM _roomkit_kv WHERE key = ?"),
+    put: db.prepare<[string, Buffer]>("INSERT INTO _roomkit_kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+    delete: db.prepare<[string]>("DELETE FROM _roomkit_kv WHERE key = ?"),
+    deleteAll: db.prepare("DELETE FROM _roomkit_kv"),
+    getMeta: db.prepare<[string], { value: SqlValue }>("SELECT value FROM _roomkit_meta WHERE key = ?"),
+    setMeta: db.prepare<[string, SqlValue]>("INSERT INTO _roomkit_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+    addMeta: db.prepare<[string, SqlValue]>("INSERT INTO _roomkit_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING"),
+    deleteMeta: db.prepare<[string]>("DELETE FROM _roomkit_meta WHERE key = ?"),
+  };
 }
 
 /** Which room a database file belongs to, and its pending alarm (server start). */
