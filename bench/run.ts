@@ -57,7 +57,7 @@ function prioritize(...pids: number[]): void {
 const config: BenchConfig = {
   w1: { clients: 100, rate: 100, latencyMs: quick ? 2000 : 2500, throughputMs: quick ? 2000 : 2500, window: 100 },
   w2: { clients: 16, batch: 10, durationMs: quick ? 2000 : 2500 },
-  w3: { sizes: quick ? [2000] : [2000, 10_000], roomSize: 100, settleMs: 500 },
+  w3: { sizes: quick ? [2000] : [2000, 10_000], roomSize: 100, settleMs: 500, hibernateAfterMs: 2000 },
   w4: { rooms: 1000, perRoom: 4, durationMs: quick ? 2000 : 2500 },
   w5: { loops: 32, rooms: 8, durationMs: quick ? 2000 : 2500 },
   locals: [],
@@ -141,9 +141,14 @@ async function main(): Promise<number> {
             ? ["--cpu-prof", `--cpu-prof-dir=${fileURLToPath(new URL(`./results/profiles/${target.id}-${unit.id}-${rep}/`, import.meta.url))}`]
             : [];
           // W3: V8's young generation at its default maximum size from the start (16 MB semi-spaces),
-          // instead of growing on its own schedule in the middle of the readings.
-          if (unit.id === "W3" && target.platform === "node") nodeFlags.push("--min-semi-space-size=16", "--max-semi-space-size=16");
-          server = await ServerProcess.start({ ...target.server, nodeFlags }, target.id);
+          // instead of growing on its own schedule in the middle of the readings; and no memory
+          // reducer, which after a few idle seconds hands ~9 MB of pooled pages back to the system
+          // in the middle of one reading of a server that waits for its rooms to hibernate.
+          if (unit.id === "W3" && target.platform === "node") nodeFlags.push("--min-semi-space-size=16", "--max-semi-space-size=16", "--no-memory-reducer");
+          // W3: idle rooms hibernate after 2 s instead of the shipped 10 s, so that waiting for it
+          // after each batch of connections adds seconds to the run, not minutes.
+          const env: Record<string, string> = unit.id === "W3" && target.hibernatesRooms ? { BENCH_HIBERNATE_AFTER_MS: String(config.w3.hibernateAfterMs) } : {};
+          server = await ServerProcess.start({ ...target.server, nodeFlags, env: { ...target.server.env, ...env } }, target.id);
           prioritize(...new Set([server.pid, server.socketPid]));
           const produced = await unit.run({ target, server, clients, config });
           for (const row of produced) {

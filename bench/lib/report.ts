@@ -27,8 +27,8 @@ export const SECONDARY: Record<WorkloadId, string[]> = {
   "W1-latency": ["p50", "max", "deliveredPerSec"],
   "W1-throughput": ["p99", "sentPerSec"],
   W2: ["p50", "p99", "roundsPerSec"],
-  "W3-2000": ["totalBytesPerConn", "heapBytesPerConn", "heapTotalBytesPerConn", "rssAfterMiB", "connectPerSec"],
-  "W3-10000": ["totalBytesPerConn", "heapBytesPerConn", "heapTotalBytesPerConn", "rssAfterMiB", "connectPerSec"],
+  "W3-2000": ["awakeBytesPerConn", "totalBytesPerConn", "heapBytesPerConn", "heapTotalBytesPerConn", "rssAfterMiB", "connectPerSec"],
+  "W3-10000": ["awakeBytesPerConn", "totalBytesPerConn", "heapBytesPerConn", "heapTotalBytesPerConn", "rssAfterMiB", "connectPerSec"],
   W4: ["p50", "p99", "roundsPerSec"],
   W5: ["connectP50", "connectP99", "rssGrowthKiB"],
 };

@@ -27,6 +27,12 @@ export interface Target {
   path(room: number): string;
   /** Why this target cannot run here, or null. */
   unavailable(): string | null;
+  /**
+   * roomkit's Node runtime hibernates idle rooms itself (instance dropped, database closed), so W3
+   * reads its memory once more after that. The baselines have nothing to hibernate; workerd
+   * hibernates on its own schedule (~10 s), which W3 does not wait for.
+   */
+  hibernatesRooms?: boolean;
 }
 
 const bare = (room: number) => `/bare/r${room}/ws`;
@@ -58,6 +64,7 @@ export const TARGETS: readonly Target[] = [
     baseline: "raw-ws",
     bars: { throughput: 0.95, p99: 1.3, memory: 1.25 },
     server: { script: "targets/node.ts" },
+    hibernatesRooms: true,
     path: bare,
     unavailable: () => null,
   },
@@ -68,6 +75,7 @@ export const TARGETS: readonly Target[] = [
     baseline: "raw-ws",
     bars: { throughput: 0.8, p99: 1.6, memory: 1.5 },
     server: { script: "targets/node.ts" },
+    hibernatesRooms: true,
     path: chat,
     unavailable: () => null,
   },

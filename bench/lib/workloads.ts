@@ -11,7 +11,8 @@ export type WorkloadId = "W1-latency" | "W1-throughput" | "W2" | "W3-2000" | "W3
 export interface BenchConfig {
   w1: { clients: number; rate: number; latencyMs: number; throughputMs: number; window: number };
   w2: { clients: number; batch: number; durationMs: number };
-  w3: { sizes: number[]; roomSize: number; settleMs: number };
+  /** hibernateAfterMs: the Node runtime's idle time before hibernation during W3. */
+  w3: { sizes: number[]; roomSize: number; settleMs: number; hibernateAfterMs: number };
   w4: { rooms: number; perRoom: number; durationMs: number };
   w5: { loops: number; rooms: number; durationMs: number };
   /** Source addresses the clients spread over (127.0.0.x). */
@@ -236,10 +237,16 @@ async function quietRss(ctx: RunContext, settleMs: number): Promise<number> {
  * growing its young generation to the working size, code compiled on first use) do not count as
  * memory per connection, whichever batch they fall in. The growth from the empty server is
  * reported too (`totalBytesPerConn`).
+ *
+ * An idle connection is one whose room has gone idle: on a target that hibernates its rooms itself
+ * (roomkit's Node runtime), each batch is read twice — once its rooms are quiet (`awakeBytesPerConn`,
+ * instances and databases still open) and once they have hibernated (`bytesPerConn`, the figure).
  */
 export async function w3(ctx: RunContext): Promise<Row[]> {
-  const { roomSize, settleMs, sizes } = ctx.config.w3;
+  const { roomSize, settleMs, sizes, hibernateAfterMs } = ctx.config.w3;
   const procs = ctx.clients.length;
+  // The runtime's sweeper looks every hibernateAfterMs / 4 (at most every second).
+  const hibernatedAfterMs = ctx.target.hibernatesRooms ? hibernateAfterMs + Math.min(1000, hibernateAfterMs / 4) + 300 : 0;
   const batch = (from: number, to: number, roomOffset: number): ConnSpec[][] => {
     const assignment: ConnSpec[][] = ctx.clients.map(() => []);
     for (let cid = from; cid < to; cid++) {
@@ -247,6 +254,13 @@ export async function w3(ctx: RunContext): Promise<Row[]> {
       assignment[cid % procs]!.push({ cid, url: wsUrl(ctx, room), local: local(ctx, cid), room });
     }
     return assignment;
+  };
+  /** RSS once the rooms are quiet and, where they hibernate, once they have. */
+  type Reading = { awake: number; idle: number };
+  const read = async (): Promise<Reading> => {
+    const awake = await quietRss(ctx, settleMs);
+    const idle = hibernatedAfterMs ? await quietRss(ctx, hibernatedAfterMs) : awake;
+    return { awake, idle };
   };
   await openAll(ctx, batch(0, Math.round(sizes[0]! / 5), 100_000), 50);
   await closeAll(ctx);
@@ -258,33 +272,34 @@ export async function w3(ctx: RunContext): Promise<Row[]> {
   let open = 0;
   let connectMs = 0;
   let previousSize = 0;
-  let lastReading = Number.NaN;
+  let lastReading: Reading | null = null;
   for (const size of sizes) {
     const batches = previousSize === 0 ? 5 : 4;
     const step = Math.round((size - previousSize) / batches);
-    const readings: number[] = previousSize === 0 ? [] : [lastReading];
+    const readings: Reading[] = lastReading ? [lastReading] : [];
     while (open < size) {
       const to = Math.min(size, open + step);
       const t0 = now();
       await openAll(ctx, batch(open, to, 0), 50);
       connectMs += now() - t0;
       open = to;
-      readings.push(await quietRss(ctx, settleMs));
+      readings.push(await read());
     }
     const heap = await ctx.server.heap();
     const fds = (processFds(ctx.server.socketPid) ?? 0) - fdsBefore;
-    const increments = readings.slice(1).map((rss, i) => (rss - readings[i]!) / step);
+    const increments = (which: "awake" | "idle") => readings.slice(1).map((r, i) => (r[which] - readings[i]![which]) / step);
     const after = readings.at(-1)!;
     lastReading = after;
     const metrics: Record<string, number> = {
-      bytesPerConn: Math.round(median(increments)),
-      totalBytesPerConn: Math.round((after - empty) / size),
+      bytesPerConn: Math.round(median(increments("idle"))),
+      awakeBytesPerConn: Math.round(median(increments("awake"))),
+      totalBytesPerConn: Math.round((after.idle - empty) / size),
       rssEmptyMiB: mib(empty),
-      rssAfterMiB: mib(after),
+      rssAfterMiB: mib(after.idle),
       connectPerSec: Math.round(open / (connectMs / 1000)),
       serverFdsPerConn: Math.round((fds / size) * 100) / 100,
     };
-    increments.forEach((v, i) => (metrics[`increment${i + 1}`] = Math.round(v)));
+    increments("idle").forEach((v, i) => (metrics[`increment${i + 1}`] = Math.round(v)));
     if (heapEmpty && heap) {
       metrics.heapBytesPerConn = Math.round((heap.heapUsed - heapEmpty.heapUsed) / size);
       metrics.heapTotalBytesPerConn = Math.round((heap.heapTotal - heapEmpty.heapTotal) / size);

@@ -12,6 +12,8 @@ const server = await serveRooms(benchApp, {
   port: 0,
   host: process.env.BENCH_HOST ?? "127.0.0.1",
   dataDir,
+  // The shipped default (10 s) unless the bench asks for less: W3 waits for idle rooms to hibernate.
+  hibernateAfterMs: Number(process.env.BENCH_HIBERNATE_AFTER_MS ?? 10_000),
   env: { ...process.env, ROOMKIT_RATE_LIMIT: "off", ROOMKIT_LOG: process.env.ROOMKIT_LOG ?? "error" },
 });
 serveBenchControl(server.url, process.pid, async () => {
