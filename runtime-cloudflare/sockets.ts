@@ -49,6 +49,21 @@ export class HibernatableSockets implements SocketBackend<WebSocket> {
     socket.send(data);
   }
 
+  /**
+   * One readyState read per socket fewer than send() in a loop: each is a call into workerd, and
+   * sockets() has already left out the closed ones. A socket that began closing since fails its
+   * send, which is caught here as ActiveRoom catches it; its close event follows.
+   */
+  broadcast(sockets: Iterable<WebSocket>, data: OutgoingData): void {
+    for (const socket of sockets) {
+      try {
+        socket.send(data);
+      } catch {
+        // closing under us
+      }
+    }
+  }
+
   close(socket: WebSocket, code?: number, reason?: string): void {
     socket.close(code, reason);
   }
