@@ -1,24 +1,25 @@
 // `npm run bench`: roomkit against raw baselines, in one invocation, on this machine.
 //
-//   npm run bench                      every workload, every target, 3 repetitions (≈ 15 min)
+//   npm run bench                      every workload, every target, 3 repetitions (≈ 20 min)
 //   npm run bench -- --quick           1 repetition, shorter runs, W3 up to 2,000 only (a few minutes)
 //   npm run bench -- --only W1,W3-2000 --targets raw-ws,node-bare --reps 5
 //   npm run bench -- --only W2 --targets node-chat --cpu-prof   (profiles in bench/results/profiles/)
 //   npm run bench -- --nice=-5        on a shared machine: run ahead of other jobs (needs root)
 //
-// Full runs write bench/results/latest.json, bench/results/latest.svg and the results section of
-// docs/BENCHMARKS.md; partial runs write bench/results/partial.json and partial.svg only.
+// Full runs (every workload and target, at least 3 repetitions) write bench/results/latest.json,
+// bench/results/latest.svg and the results section of docs/BENCHMARKS.md; partial runs write
+// bench/results/partial.json and partial.svg only (--docs: the docs section as well).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setPriority, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { chartSvg } from "./lib/chart.ts";
 import { ClientProcess, ServerProcess } from "./lib/processes.ts";
 import { LoadWatch, machineInfo } from "./lib/proc.ts";
 import { now } from "./lib/protocol.ts";
-import { barsMarkdown, markdownTable, summarize, textTable, type NotRun, type RecordedRow } from "./lib/report.ts";
+import { publish } from "./lib/publish.ts";
+import { barsMarkdown, summarize, textTable, type NotRun, type RecordedRow } from "./lib/report.ts";
 import { TARGETS, type Target } from "./lib/targets.ts";
 import { w1, w2, w3, w4, w5, type BenchConfig, type Row, type RunContext } from "./lib/workloads.ts";
 
@@ -82,7 +83,8 @@ if (only?.includes("W3-2000") && !only.includes("W3-10000") && !only.includes("W
 const units = only ? UNITS.filter((u) => only.some((o) => o === u.id || o.startsWith(`${u.id}-`))) : UNITS;
 const wanted = flags.targets?.split(",").map((s) => s.trim());
 const selected = TARGETS.filter((t) => !wanted || wanted.includes(t.id));
-const partial = Boolean(only || wanted || quick || flags.reps);
+// More repetitions than the default still make a full run; fewer, or a subset, do not.
+const partial = Boolean(only || wanted || quick || (flags.reps !== undefined && Number(flags.reps) < 3));
 
 const notRun: NotRun[] = [];
 const targets: Target[] = [];
@@ -198,16 +200,7 @@ async function main(): Promise<number> {
     summary,
     rows,
   };
-  const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
-  mkdirSync(resultsDir, { recursive: true });
-  const name = partial ? "partial" : "latest";
-  writeFileSync(`${resultsDir}${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
-  const title = `roomkit vs baselines — ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${machine.cores} cores, median of ${reps}`;
-  writeFileSync(`${resultsDir}${name}.svg`, chartSvg(summary, TARGETS, title));
-  console.log(`\nwrote bench/results/${name}.json and bench/results/${name}.svg`);
-  if (!partial || flags.docs) {
-    updateDocs(summary, notRun, results, overallLoad.loadavg1);
-  }
+  publish(results, { docs: !partial || flags.docs! });
   return failures.length ? 1 : 0;
 }
 
@@ -240,47 +233,6 @@ async function measureClocks(clients: ClientProcess[]): Promise<number> {
     worst = Math.max(worst, Math.abs(offset));
   }
   return worst;
-}
-
-function updateDocs(summary: ReturnType<typeof summarize>, notRun: NotRun[], results: { started: string; machine: ReturnType<typeof machineInfo>; reps: number; rows: RecordedRow[] }, loadavg: [number, number]): void {
-  const path = fileURLToPath(new URL("../docs/BENCHMARKS.md", import.meta.url));
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    console.log("docs/BENCHMARKS.md not found: results section not written");
-    return;
-  }
-  const start = "<!-- bench:results:start -->";
-  const end = "<!-- bench:results:end -->";
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a < 0 || b < a) {
-    console.log("docs/BENCHMARKS.md has no results markers: not written");
-    return;
-  }
-  const m = results.machine;
-  const other = Math.max(...results.rows.map((r) => r.load.otherCpuPercent));
-  const section = [
-    start,
-    `Run of ${results.started.slice(0, 16).replace("T", " ")} UTC: ${m.cores} cores (${m.cpuModel}), ${m.totalMemoryGiB} GiB, Node ${m.node}, ` +
-      `median of ${results.reps} repetitions. Machine load while it ran: 1-min loadavg ${loadavg[0].toFixed(2)} → ${loadavg[1].toFixed(2)}; ` +
-      `CPU used by processes other than the bench, its clients and the server: at most ${other.toFixed(1)} % of one core in any run` +
-      (niceness === null ? "." : ` (the bench ran at nice ${niceness}: \`npm run bench -- --nice=${niceness}\`).`),
-    "",
-    "### The bars",
-    "",
-    barsMarkdown(summary, TARGETS, notRun),
-    "",
-    "### Every figure",
-    "",
-    markdownTable(summary, notRun),
-    "",
-    "![roomkit against its baselines](../bench/results/latest.svg)",
-    end,
-  ].join("\n");
-  writeFileSync(path, text.slice(0, a) + section + text.slice(b + end.length));
-  console.log("updated the results section of docs/BENCHMARKS.md");
 }
 
 main().then(
