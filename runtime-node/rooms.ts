@@ -32,6 +32,8 @@ const NO_TAGS: readonly string[] = Object.freeze([]);
 export class RoomRegistry {
   private readonly slots = new Map<string, RoomSlot>();
   private readonly databases = new Map<string, SqliteRoomStorage>();
+  /** Databases of rooms that lost their last socket, and since when (the sweeper closes them). */
+  private readonly emptySince = new Map<string, number>();
   private readonly alarmTimers = new AlarmTimers((key) => void this.fireAlarm(key));
   private readonly sweeper: NodeJS.Timeout;
 
@@ -136,6 +138,7 @@ export class RoomRegistry {
     const id = key(type, name);
     let slot = this.slots.get(id);
     if (slot) return slot;
+    this.emptySince.delete(id);
     const RoomType = this.options.rooms[type];
     if (!RoomType) throw new RoomkitError("UNKNOWN_ROOM_TYPE", name, `no room type "${type}"`);
     slot = new RoomSlot({
@@ -197,6 +200,7 @@ export class RoomRegistry {
   private hibernateIdle(): void {
     const cutoff = Date.now() - this.options.hibernateAfterMs;
     for (const slot of this.slots.values()) if (slot.awake && slot.lastEventAt <= cutoff) this.hibernateSlot(slot);
+    this.closeUnusedDatabases(cutoff);
   }
 
   /**
@@ -214,14 +218,28 @@ export class RoomRegistry {
     return this.databases.get(key(type, name));
   }
 
-  /** A room with no sockets is removed entirely; its database closes until the next connection. */
+  /**
+   * A room with no sockets is removed entirely. Its database stays open for the idle time, as a
+   * hibernating room's does: closing a WAL database checkpoints it and removes its -wal and -shm
+   * files, which made a room whose visitors come and go one at a time pay a close and an open per
+   * visit. The sweeper closes it once nobody came back.
+   */
   private removeIfEmpty(slot: RoomSlot): void {
     const id = key(slot.options.type, slot.options.name);
     if (slot.size > 0 || this.slots.get(id) !== slot) return;
     slot.hibernate();
     this.slots.delete(id);
-    this.databases.get(id)?.close();
-    this.databases.delete(id);
+    if (this.databases.has(id)) this.emptySince.set(id, Date.now());
+  }
+
+  private closeUnusedDatabases(cutoff: number): void {
+    for (const [id, since] of this.emptySince) {
+      if (since > cutoff) continue;
+      this.emptySince.delete(id);
+      if (this.slots.has(id)) continue;
+      this.databases.get(id)?.close();
+      this.databases.delete(id);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // A hibernated room on the Node runtime holds its sockets and attachments and nothing else: its
 // SQLite connection is closed (it costs more memory than 100 idle sockets) and reopened by the
-// next event. Nothing stored may be lost on the way, and an in-memory database is never closed.
+// next event. An empty room's database closes after the same idle time, not at once. Nothing
+// stored may be lost on the way, and an in-memory database is never closed.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,6 +93,37 @@ describe("Node runtime: a hibernated room's database", () => {
     server.hibernate("fast", "poll");
     expect(server.registry.database("poll", "fast")!.isOpen).toBe(false);
     expect(await voter.nextMatching((f) => f.type === "result")).toMatchObject({ counts: [1, 0], winners: [0] });
+  });
+
+  it("stays open for the idle time after the last socket left, so a returning visitor reuses it", async () => {
+    const server = await start(tempDir());
+    const first = await open(server.url, "/rooms/drop-in/ws?roomkit=1");
+    expect(await first.next()).toMatchObject({ type: "synced", seq: 0 });
+    first.send({ user: "ann", message: "hello" });
+    expect(await first.next()).toMatchObject({ type: "ack", seq: 1 });
+    first.close();
+    await until(() => server.registry.slot("chat", "drop-in") === undefined, "the room to be removed");
+    const storage = server.registry.database("chat", "drop-in")!;
+    expect(storage.isOpen).toBe(true);
+
+    const second = await open(server.url, "/rooms/drop-in/ws");
+    expect(await second.next()).toMatchObject({ message: "hello", seq: 1 });
+    expect(server.registry.database("chat", "drop-in")).toBe(storage);
+    expect(storage.opens).toBe(1);
+  });
+
+  it("is closed by the sweeper once an empty room stayed empty for the idle time", async () => {
+    const server = await start(tempDir(), 100);
+    const first = await open(server.url, "/rooms/left/ws?roomkit=1");
+    expect(await first.next()).toMatchObject({ type: "synced", seq: 0 });
+    first.send({ user: "ann", message: "bye" });
+    expect(await first.next()).toMatchObject({ type: "ack", seq: 1 });
+    const storage = server.registry.database("chat", "left")!;
+    first.close();
+    await until(() => server.registry.database("chat", "left") === undefined, "the database to be closed");
+    expect(storage.isOpen).toBe(false);
+    const late = await open(server.url, "/rooms/left/ws");
+    expect(await late.next()).toMatchObject({ message: "bye", seq: 1 });
   });
 
   it("stays open when the data directory is :memory:, since closing it would drop the data", async () => {
