@@ -150,6 +150,8 @@ async function main(): Promise<number> {
           // W3: idle rooms hibernate after 2 s instead of the shipped 10 s, so that waiting for it
           // after each batch of connections adds seconds to the run, not minutes.
           const env: Record<string, string> = unit.id === "W3" && target.hibernatesRooms ? { BENCH_HIBERNATE_AFTER_MS: String(config.w3.hibernateAfterMs) } : {};
+          // W3 on workerd: the same V8 settings as the Node servers (its GC comes from a request).
+          if (unit.id === "W3" && target.platform === "workerd") env.BENCH_WORKERD_V8_FLAGS = "--min-semi-space-size=16 --max-semi-space-size=16 --no-memory-reducer";
           server = await ServerProcess.start({ ...target.server, nodeFlags, env: { ...target.server.env, ...env } }, target.id);
           prioritize(...new Set([server.pid, server.socketPid]));
           const produced = await unit.run({ target, server, clients, config });

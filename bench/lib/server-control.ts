@@ -12,10 +12,19 @@ export type FromServer =
   | { op: "heap"; heap: HeapFigures }
   | { op: "error"; message: string };
 
-export function serveBenchControl(url: string, socketPid: number, stop?: () => Promise<void>): void {
+/**
+ * `collect`: how to collect garbage where the sockets live, when that is not this process (workerd:
+ * a request to the Worker, which calls V8's gc() — see bench/targets/workerd.ts).
+ */
+export function serveBenchControl(url: string, socketPid: number, stop?: () => Promise<void>, collect?: () => Promise<void>): void {
   const send = (message: FromServer) => process.send?.(message);
   process.on("message", (message: ToServer) => {
-    if (message.op === "gc") {
+    if (message.op === "gc" && collect) {
+      collect().then(
+        () => send({ op: "gc-done" }),
+        (error: Error) => send({ op: "error", message: `gc: ${error.message}` }),
+      );
+    } else if (message.op === "gc") {
       const gc = (globalThis as { gc?: () => void }).gc;
       if (gc) {
         // Run the young generation through all of its pages first, so that every reading counts it

@@ -13,12 +13,14 @@ type Options = ConstructorParameters<typeof Miniflare>[0];
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 // The Worker entry, generated so that no file under bench/ (typechecked with Node's types) imports
-// code written against the Workers types: createWorker with its default options, as shipped.
+// code written against the Workers types: createWorker with its default options, as shipped, plus
+// the bench's garbage-collection route (bench/targets/workerd-gc.js), which the baseline has too.
 const ENTRY = `
 import { createWorker } from ${JSON.stringify(join(root, "runtime-cloudflare/create-worker.ts"))};
 import { benchApp } from ${JSON.stringify(join(root, "bench/targets/app.ts"))};
+import { withBenchGc } from ${JSON.stringify(join(root, "bench/targets/workerd-gc.js"))};
 const { worker, objects } = createWorker(benchApp, { bare: "BARE_ROOM", chat: "CHAT_ROOM" });
-export default worker;
+export default withBenchGc(worker);
 export const BareRoom = objects.bare;
 export const ChatRoom = objects.chat;
 `;

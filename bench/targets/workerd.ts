@@ -17,8 +17,17 @@ const host = process.env.BENCH_HOST ?? "127.0.0.1";
 async function options(): Promise<ConstructorParameters<typeof Miniflare>[0]> {
   if (which === "baseline") {
     const path = fileURLToPath(new URL("../baselines/raw-do.js", import.meta.url));
+    const gcPath = fileURLToPath(new URL("./workerd-gc.js", import.meta.url));
+    // The baseline as written, behind the same garbage-collection route as roomkit's entry.
+    const entry = `import baseline from "./raw-do.js";\nimport { withBenchGc } from "./workerd-gc.js";\nexport { RawRoom } from "./raw-do.js";\nexport default withBenchGc(baseline);\n`;
+    const dir = fileURLToPath(new URL("./", import.meta.url));
     return {
-      modules: [{ type: "ESModule", path, contents: readFileSync(path, "utf8") }],
+      modulesRoot: dir,
+      modules: [
+        { type: "ESModule", path: `${dir}baseline-entry.js`, contents: entry },
+        { type: "ESModule", path: `${dir}raw-do.js`, contents: readFileSync(path, "utf8") },
+        { type: "ESModule", path: gcPath, contents: readFileSync(gcPath, "utf8") },
+      ],
       // The same date and flags as roomkit's Cloudflare targets (wrangler.toml).
       ...wranglerCompatibility(),
       durableObjects: { RAW_ROOM: { className: "RawRoom", useSQLite: true } },
@@ -27,7 +36,14 @@ async function options(): Promise<ConstructorParameters<typeof Miniflare>[0]> {
   return roomkitWorkerOptions();
 }
 
+// V8's gc() for the bench's collection route (bench/targets/workerd-gc.js); Miniflare passes these
+// flags to workerd. W3 also fixes the young generation's size, as for the Node servers.
+process.env.MINIFLARE_WORKERD_V8_FLAGS = ["--expose-gc", process.env.BENCH_WORKERD_V8_FLAGS ?? ""].join(" ").trim();
 const mf = new Miniflare({ ...(await options()), host, port: 0 });
 const url = await mf.ready;
 const workerd = childPids(process.pid, "workerd")[0] ?? process.pid;
-serveBenchControl(url.origin, workerd, () => mf.dispose());
+const collect = async () => {
+  const response = await fetch(new URL("/__bench/gc", url));
+  if (!response.ok) throw new Error(`workerd: ${response.status} ${await response.text()}`);
+};
+serveBenchControl(url.origin, workerd, () => mf.dispose(), collect);

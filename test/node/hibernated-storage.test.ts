@@ -34,6 +34,15 @@ async function open(url: string, path: string): Promise<TestClient> {
   return client;
 }
 
+/** A roomkit client in a new room that stores one message and sees it acknowledged as seq 1. */
+async function firstMessage(url: string, room: string, message: string): Promise<TestClient> {
+  const client = await open(url, `/rooms/${room}/ws?roomkit=1`);
+  expect(await client.next()).toMatchObject({ type: "synced", seq: 0 });
+  client.send({ user: "ann", message });
+  expect(await client.next()).toMatchObject({ type: "ack", seq: 1 });
+  return client;
+}
+
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -70,10 +79,7 @@ describe("Node runtime: a hibernated room's database", () => {
 
   it("is closed when the idle sweeper hibernates the room, and a joiner still gets the history", async () => {
     const server = await start(tempDir(), 100);
-    const ann = await open(server.url, "/rooms/quiet/ws?roomkit=1");
-    expect(await ann.next()).toMatchObject({ type: "synced", seq: 0 });
-    ann.send({ user: "ann", message: "before the nap" });
-    expect(await ann.next()).toMatchObject({ type: "ack", seq: 1 });
+    const ann = await firstMessage(server.url, "quiet", "before the nap");
     const storage = server.registry.database("chat", "quiet")!;
     await until(() => !storage.isOpen, "the sweeper to close the database");
     expect(server.registry.slot("chat", "quiet")?.awake).toBe(false);
@@ -97,10 +103,7 @@ describe("Node runtime: a hibernated room's database", () => {
 
   it("stays open for the idle time after the last socket left, so a returning visitor reuses it", async () => {
     const server = await start(tempDir());
-    const first = await open(server.url, "/rooms/drop-in/ws?roomkit=1");
-    expect(await first.next()).toMatchObject({ type: "synced", seq: 0 });
-    first.send({ user: "ann", message: "hello" });
-    expect(await first.next()).toMatchObject({ type: "ack", seq: 1 });
+    const first = await firstMessage(server.url, "drop-in", "hello");
     first.close();
     await until(() => server.registry.slot("chat", "drop-in") === undefined, "the room to be removed");
     const storage = server.registry.database("chat", "drop-in")!;
@@ -114,10 +117,7 @@ describe("Node runtime: a hibernated room's database", () => {
 
   it("is closed by the sweeper once an empty room stayed empty for the idle time", async () => {
     const server = await start(tempDir(), 100);
-    const first = await open(server.url, "/rooms/left/ws?roomkit=1");
-    expect(await first.next()).toMatchObject({ type: "synced", seq: 0 });
-    first.send({ user: "ann", message: "bye" });
-    expect(await first.next()).toMatchObject({ type: "ack", seq: 1 });
+    const first = await firstMessage(server.url, "left", "bye");
     const storage = server.registry.database("chat", "left")!;
     first.close();
     await until(() => server.registry.database("chat", "left") === undefined, "the database to be closed");
@@ -128,10 +128,7 @@ describe("Node runtime: a hibernated room's database", () => {
 
   it("stays open when the data directory is :memory:, since closing it would drop the data", async () => {
     const server = await start(MEMORY);
-    const ann = await open(server.url, "/rooms/volatile/ws?roomkit=1");
-    expect(await ann.next()).toMatchObject({ type: "synced", seq: 0 });
-    ann.send({ user: "ann", message: "kept" });
-    expect(await ann.next()).toMatchObject({ type: "ack", seq: 1 });
+    const ann = await firstMessage(server.url, "volatile", "kept");
     server.hibernate("volatile", "chat");
     expect(server.registry.database("chat", "volatile")!.isOpen).toBe(true);
     const late = await open(server.url, "/rooms/volatile/ws");
