@@ -7,7 +7,7 @@ import { RoomkitError } from "../src/errors.ts";
 /**
  * The serialized bytes as a Latin-1 string (one character per byte): a string lives in V8's heap
  * alone, where a Buffer per socket would add an ArrayBuffer, a native backing store and a malloc
- * chunk — about 300 bytes per idle connection (measured with the bench's W3).
+ * chunk per socket (W3: anonymous memory over 1,600 idle sockets 6.57 → 5.62 MB, about 600 bytes each).
  */
 export type EncodedAttachment = string;
 
