@@ -235,8 +235,8 @@ export class RoomRegistry {
   private closeUnusedDatabases(cutoff: number): void {
     for (const [id, since] of this.emptySince) {
       if (since > cutoff) continue;
+      // A room that got a socket again left this map then (ensureSlot).
       this.emptySince.delete(id);
-      if (this.slots.has(id)) continue;
       this.databases.get(id)?.close();
       this.databases.delete(id);
     }

@@ -2,7 +2,7 @@
 // server's memory after a full GC, and workerd has no other way to be asked for one. V8's gc()
 // exists only when workerd runs with --expose-gc (bench/targets/workerd.ts sets it); the route is
 // never part of roomkit's Worker, only of the bench's entries.
-export const BENCH_GC_PATH = "/__bench/gc";
+const BENCH_GC_PATH = "/__bench/gc"; // bench/targets/workerd.ts requests it
 
 export function withBenchGc(worker) {
   return {

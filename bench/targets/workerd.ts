@@ -43,7 +43,7 @@ const mf = new Miniflare({ ...(await options()), host, port: 0 });
 const url = await mf.ready;
 const workerd = childPids(process.pid, "workerd")[0] ?? process.pid;
 const collect = async () => {
-  const response = await fetch(new URL("/__bench/gc", url));
+  const response = await fetch(new URL("/__bench/gc", url)); // the route of workerd-gc.js
   if (!response.ok) throw new Error(`workerd: ${response.status} ${await response.text()}`);
 };
 serveBenchControl(url.origin, workerd, () => mf.dispose(), collect);
