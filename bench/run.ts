@@ -21,7 +21,8 @@ import { now } from "./lib/protocol.ts";
 import { publish } from "./lib/publish.ts";
 import { barsMarkdown, summarize, textTable, type NotRun, type RecordedRow } from "./lib/report.ts";
 import { TARGETS, type Target } from "./lib/targets.ts";
-import { w1, w2, w3, w4, w5, type BenchConfig, type Row, type RunContext } from "./lib/workloads.ts";
+import { w1, w2 } from "./lib/interleaved.ts";
+import { w3, w4, w5, type BenchConfig, type Row, type RunContext } from "./lib/workloads.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -56,8 +57,9 @@ function prioritize(...pids: number[]): void {
   }
 }
 const config: BenchConfig = {
-  w1: { clients: 100, rate: 100, latencyMs: quick ? 2000 : 2500, throughputMs: quick ? 2000 : 2500, window: 100 },
-  w2: { clients: 16, batch: 10, durationMs: quick ? 2000 : 2500 },
+  // W1, W2: each server measured for turns × turnMs (4 s; quick: 2 s) in turns with the others.
+  w1: { clients: 100, rate: 100, turns: quick ? 4 : 8, turnMs: 500, window: 100 },
+  w2: { clients: 16, batch: 10, turns: quick ? 4 : 8, turnMs: 500 },
   w3: { sizes: quick ? [2000] : [2000, 10_000], roomSize: 100, settleMs: 500, hibernateAfterMs: 2000 },
   w4: { rooms: 1000, perRoom: 4, durationMs: quick ? 2000 : 2500 },
   w5: { loops: 32, rooms: 8, durationMs: quick ? 2000 : 2500 },
@@ -67,15 +69,20 @@ const reps = Number(flags.reps ?? (quick ? 1 : 3));
 
 interface Unit {
   id: string;
-  run: (ctx: RunContext) => Promise<Row[]>;
+  /** Runs against one server per target given, all up at once; returns each one's rows. */
+  run: (ctxs: RunContext[]) => Promise<Row[][]>;
+  /** The platform's servers take turns (W1, W2); otherwise one server at a time. */
+  inTurns?: boolean;
 }
+const alone = (workload: (ctx: RunContext) => Promise<Row[]>) => async ([ctx]: RunContext[]) => [await workload(ctx!)];
 const UNITS: Unit[] = [
-  { id: "W1", run: w1 },
-  { id: "W2", run: w2 },
-  { id: "W3", run: w3 },
-  { id: "W4", run: w4 },
-  { id: "W5", run: w5 },
+  { id: "W1", run: w1, inTurns: true },
+  { id: "W2", run: w2, inTurns: true },
+  { id: "W3", run: alone(w3) },
+  { id: "W4", run: alone(w4) },
+  { id: "W5", run: alone(w5) },
 ];
+const PLATFORMS = ["node", "workerd"] as const;
 
 const only = flags.only?.split(",").map((s) => s.trim().toUpperCase());
 // --only takes units (W1 … W5); W3-2000 alone runs W3 up to 2,000 connections only.
@@ -133,40 +140,31 @@ async function main(): Promise<number> {
   const rows: RecordedRow[] = [];
   const failures: string[] = [];
   for (const unit of units) {
+    // W1, W2: the baseline and the targets of one platform are up together and take turns
+    // (bench/lib/interleaved.ts); the other workloads run one server at a time.
+    const batches = unit.inTurns ? PLATFORMS.map((p) => targets.filter((t) => t.platform === p)).filter((b) => b.length) : targets.map((t) => [t]);
     for (let rep = 1; rep <= reps; rep++) {
-      for (const target of targets) {
-        const label = `${unit.id} rep ${rep} ${target.id}`;
+      for (const batch of batches) {
+        const labels = batch.map((t) => `${unit.id} rep ${rep} ${t.id}`);
         const t0 = now();
-        let server: ServerProcess | null = null;
+        const servers: ServerProcess[] = [];
         try {
-          const nodeFlags: string[] = flags["cpu-prof"] && target.platform === "node" && target.id !== "raw-ws"
-            ? ["--cpu-prof", `--cpu-prof-dir=${fileURLToPath(new URL(`./results/profiles/${target.id}-${unit.id}-${rep}/`, import.meta.url))}`]
-            : [];
-          // W3: V8's young generation at its default maximum size from the start (16 MB semi-spaces),
-          // instead of growing on its own schedule in the middle of the readings; and no memory
-          // reducer, which after a few idle seconds hands ~9 MB of pooled pages back to the system
-          // in the middle of one reading of a server that waits for its rooms to hibernate.
-          if (unit.id === "W3" && target.platform === "node") nodeFlags.push("--min-semi-space-size=16", "--max-semi-space-size=16", "--no-memory-reducer");
-          // W3: idle rooms hibernate after 2 s instead of the shipped 10 s, so that waiting for it
-          // after each batch of connections adds seconds to the run, not minutes.
-          const env: Record<string, string> = unit.id === "W3" && target.hibernatesRooms ? { BENCH_HIBERNATE_AFTER_MS: String(config.w3.hibernateAfterMs) } : {};
-          // W3 on workerd: the same V8 settings as the Node servers (its GC comes from a request).
-          if (unit.id === "W3" && target.platform === "workerd") env.BENCH_WORKERD_V8_FLAGS = "--min-semi-space-size=16 --max-semi-space-size=16 --no-memory-reducer";
-          server = await ServerProcess.start({ ...target.server, nodeFlags, env: { ...target.server.env, ...env } }, target.id);
-          prioritize(...new Set([server.pid, server.socketPid]));
-          const produced = await unit.run({ target, server, clients, config });
-          for (const row of produced) {
-            rows.push({ ...row, target: target.id, rep });
-            console.log(`${label.padEnd(28)} ${describe(row)}  [${((now() - t0) / 1000).toFixed(1)} s]`);
+          for (const target of batch) servers.push(await startServer(unit, target, rep));
+          const produced = await unit.run(batch.map((target, i) => ({ target, server: servers[i]!, clients, config })));
+          for (const [i, target] of batch.entries()) {
+            for (const row of produced[i]!) {
+              rows.push({ ...row, target: target.id, rep });
+              console.log(`${labels[i]!.padEnd(28)} ${describe(row)}  [${((now() - t0) / 1000).toFixed(1)} s]`);
+            }
           }
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
-          failures.push(`${label}: ${message}`);
-          console.error(`${label}: FAILED: ${message}`);
+          failures.push(`${labels.join(", ")}: ${message}`);
+          console.error(`${labels.join(", ")}: FAILED: ${message}`);
           // Sockets of a failed unit must not leak into the next one.
           await Promise.all(clients.map((c) => c.request({ op: "close", abrupt: true }, "closed", 60_000).catch(() => undefined)));
         } finally {
-          await server?.shutdown();
+          await Promise.all(servers.map((server) => server.shutdown()));
         }
       }
     }
@@ -204,6 +202,25 @@ async function main(): Promise<number> {
   };
   publish(results, { docs: !partial || flags.docs! });
   return failures.length ? 1 : 0;
+}
+
+async function startServer(unit: Unit, target: Target, rep: number): Promise<ServerProcess> {
+  const nodeFlags: string[] = flags["cpu-prof"] && target.platform === "node" && target.id !== "raw-ws"
+    ? ["--cpu-prof", `--cpu-prof-dir=${fileURLToPath(new URL(`./results/profiles/${target.id}-${unit.id}-${rep}/`, import.meta.url))}`]
+    : [];
+  // W3: V8's young generation at its default maximum size from the start (16 MB semi-spaces),
+  // instead of growing on its own schedule in the middle of the readings; and no memory
+  // reducer, which after a few idle seconds hands ~9 MB of pooled pages back to the system
+  // in the middle of one reading of a server that waits for its rooms to hibernate.
+  if (unit.id === "W3" && target.platform === "node") nodeFlags.push("--min-semi-space-size=16", "--max-semi-space-size=16", "--no-memory-reducer");
+  // W3: idle rooms hibernate after 2 s instead of the shipped 10 s, so that waiting for it
+  // after each batch of connections adds seconds to the run, not minutes.
+  const env: Record<string, string> = unit.id === "W3" && target.hibernatesRooms ? { BENCH_HIBERNATE_AFTER_MS: String(config.w3.hibernateAfterMs) } : {};
+  // W3 on workerd: the same V8 settings as the Node servers (its GC comes from a request).
+  if (unit.id === "W3" && target.platform === "workerd") env.BENCH_WORKERD_V8_FLAGS = "--min-semi-space-size=16 --max-semi-space-size=16 --no-memory-reducer";
+  const server = await ServerProcess.start({ ...target.server, nodeFlags, env: { ...target.server.env, ...env } }, target.id);
+  prioritize(...new Set([server.pid, server.socketPid]));
+  return server;
 }
 
 function describe(row: Row): string {

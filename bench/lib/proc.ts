@@ -157,3 +157,24 @@ export interface WindowLoad {
 function pct(cpuMs: number, wallMs: number): number {
   return wallMs > 0 ? Math.round((cpuMs / wallMs) * 1000) / 10 : 0;
 }
+
+/** One load over several windows (the turns of one server in W1 and W2): time and CPU summed. */
+export function mergeLoads(loads: readonly WindowLoad[]): WindowLoad {
+  const seconds = loads.reduce((n, l) => n + l.seconds, 0);
+  const weighted = (pick: (l: WindowLoad) => number) =>
+    seconds > 0 ? Math.round((loads.reduce((n, l) => n + pick(l) * l.seconds, 0) / seconds) * 10) / 10 : 0;
+  const perProcessCpuMs: Record<number, number> = {};
+  for (const load of loads) {
+    for (const [pid, ms] of Object.entries(load.perProcessCpuMs)) perProcessCpuMs[Number(pid)] = (perProcessCpuMs[Number(pid)] ?? 0) + ms;
+  }
+  const all = loads.flatMap((l) => l.loadavg1);
+  return {
+    seconds,
+    loadavg1: [Math.min(...all), Math.max(...all)],
+    machineCpuPercent: weighted((l) => l.machineCpuPercent),
+    oursCpuPercent: weighted((l) => l.oursCpuPercent),
+    otherCpuPercent: weighted((l) => l.otherCpuPercent),
+    capacityPercent: loads[0]?.capacityPercent ?? 0,
+    perProcessCpuMs,
+  };
+}

@@ -14,6 +14,11 @@ export interface ConnSpec {
   local?: string;
   /** Room index: clients with the same room hear each other. */
   room: number;
+  /**
+   * Which server of an interleaved measurement this socket belongs to (W1, W2: the baseline and its
+   * targets are all connected at once and take turns). Absent: 0.
+   */
+  group?: number;
 }
 
 export interface OpenLoopPlan {
@@ -31,8 +36,9 @@ export interface ClosedLoopPlan {
   mode: "closed-loop";
   at: number;
   durationMs: number;
-  /** Every client of this process takes part: sends `batch` frames, waits for the batch of everyone else in its room. */
+  /** Every client of this process in `group` takes part: sends `batch` frames, waits for the batch of everyone else in its room. */
   batch: number;
+  group: number;
   /** Members per room (room index → count). */
   roomSizes: Record<number, number>;
 }
@@ -53,7 +59,8 @@ export type ToClient =
   | { op: "open"; conns: ConnSpec[]; concurrency: number }
   | { op: "clock"; id: number }
   | { op: "run"; plan: Plan }
-  | { op: "report"; senders: Array<{ cid: number; room: number; sent: number }>; drainMs: number }
+  /** Counts what the clients of `group` received from `senders` (all of that group). */
+  | { op: "report"; senders: Array<{ cid: number; room: number; sent: number }>; drainMs: number; group: number }
   /** Close every socket; `abrupt`: drop the TCP connections without a closing handshake. */
   | { op: "close"; abrupt?: boolean };
 

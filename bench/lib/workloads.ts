@@ -1,5 +1,6 @@
-// The workloads W1–W5. Each runs against one freshly started server and returns rows of metrics,
-// with the loss/order/duplication counts and the machine's load while it ran.
+// The workloads W3–W5, each against one freshly started server, and what every workload shares
+// (W1 and W2, which take turns between servers, are in interleaved.ts). A workload returns rows of
+// metrics, with the loss/order/duplication counts and the machine's load while it ran.
 import { Histogram } from "./histogram.ts";
 import { ClientProcess, ServerProcess } from "./processes.ts";
 import { LoadWatch, processFds, processRss, type WindowLoad } from "./proc.ts";
@@ -9,8 +10,9 @@ import type { Target } from "./targets.ts";
 export type WorkloadId = "W1-latency" | "W1-throughput" | "W2" | "W3-2000" | "W3-10000" | "W4" | "W5";
 
 export interface BenchConfig {
-  w1: { clients: number; rate: number; latencyMs: number; throughputMs: number; window: number };
-  w2: { clients: number; batch: number; durationMs: number };
+  /** turns × turnMs: how long each server of W1 (per phase) and W2 is measured, in turns of turnMs. */
+  w1: { clients: number; rate: number; turns: number; turnMs: number; window: number };
+  w2: { clients: number; batch: number; turns: number; turnMs: number };
   /** hibernateAfterMs: the Node runtime's idle time before hibernation during W3. */
   w3: { sizes: number[]; roomSize: number; settleMs: number; hibernateAfterMs: number };
   w4: { rooms: number; perRoom: number; durationMs: number };
@@ -39,6 +41,8 @@ export interface Row {
   serverCpuPercent: number;
   clientCpuPercent: number[];
   notes: string[];
+  /** W1, W2: the primary figure of each of this server's turns (see interleaved.ts). */
+  turns?: number[];
 }
 
 export interface RunContext {
@@ -50,16 +54,16 @@ export interface RunContext {
 
 const EMPTY_INTEGRITY: Integrity = { expected: 0, delivered: 0, lost: 0, reordered: 0, duplicated: 0, closes: {}, errors: 0 };
 
-function wsUrl(ctx: RunContext, room: number): string {
+export function wsUrl(ctx: RunContext, room: number): string {
   return ctx.server.url.replace(/^http/, "ws") + ctx.target.path(room);
 }
 
-function local(ctx: RunContext, cid: number): string | undefined {
+export function local(ctx: RunContext, cid: number): string | undefined {
   const locals = ctx.config.locals;
   return locals.length ? locals[cid % locals.length] : undefined;
 }
 
-function watch(ctx: RunContext): LoadWatch {
+export function watch(ctx: RunContext): LoadWatch {
   return new LoadWatch([process.pid, ctx.server.pid, ctx.server.socketPid, ...ctx.clients.map((c) => c.pid)].filter((p, i, a) => a.indexOf(p) === i));
 }
 
@@ -67,7 +71,7 @@ function cpuPercent(load: WindowLoad, pid: number): number {
   return load.seconds > 0 ? Math.round(((load.perProcessCpuMs[pid] ?? 0) / (load.seconds * 1000)) * 1000) / 10 : 0;
 }
 
-async function openAll(ctx: RunContext, assignment: ConnSpec[][], concurrency = 64): Promise<void> {
+export async function openAll(ctx: RunContext, assignment: ConnSpec[][], concurrency = 64): Promise<void> {
   const results = await Promise.all(
     assignment.map((conns, i) => ctx.clients[i]!.request({ op: "open", conns, concurrency }, "opened", 180_000)),
   );
@@ -79,23 +83,23 @@ async function openAll(ctx: RunContext, assignment: ConnSpec[][], concurrency = 
 }
 
 /** Closes every client socket; `abrupt` (thousands of idle sockets) drops them without a handshake. */
-async function closeAll(ctx: RunContext, abrupt = false): Promise<void> {
+export async function closeAll(ctx: RunContext, abrupt = false): Promise<void> {
   await Promise.all(ctx.clients.map((c) => c.request({ op: "close", abrupt }, "closed", 60_000)));
 }
 
 /** Runs one plan per client process, then collects what each one received. */
-async function runPlans(ctx: RunContext, plans: Array<Plan | null>, rooms: Map<number, number>, drainMs: number) {
+export async function runPlans(ctx: RunContext, plans: Array<Plan | null>, rooms: Map<number, number>, drainMs: number, group = 0) {
   const involved = plans.map((plan, i) => (plan ? ctx.clients[i]! : null));
   const ran = await Promise.all(involved.map((c, i) => (c ? c.request({ op: "run", plan: plans[i]! }, "ran", 300_000) : null)));
   const senders: Array<{ cid: number; room: number; sent: number }> = [];
   for (const r of ran) for (const s of r?.sent ?? []) senders.push({ ...s, room: rooms.get(s.cid) ?? -1 });
   const reports = await Promise.all(
-    involved.map((c) => (c ? c.request({ op: "report", senders, drainMs }, "report", drainMs + 60_000) : null)),
+    involved.map((c) => (c ? c.request({ op: "report", senders, drainMs, group }, "report", drainMs + 60_000) : null)),
   );
   return { ran, senders, stats: reports.filter((r) => r !== null).map((r) => r.stats) };
 }
 
-function merge(stats: ReceiveStats[]) {
+export function merge(stats: ReceiveStats[]) {
   const latency = new Histogram();
   const integrity: Integrity = { ...EMPTY_INTEGRITY, closes: {} };
   let firstAt = Infinity;
@@ -117,9 +121,9 @@ function merge(stats: ReceiveStats[]) {
   return { latency, integrity, firstAt, lastAt, rounds };
 }
 
-const ms = (us: number) => Math.round(us) / 1000;
+export const ms = (us: number) => Math.round(us) / 1000;
 
-function finishRow(ctx: RunContext, workload: WorkloadId, load: WindowLoad, metrics: Record<string, number>, integrity: Integrity, notes: string[] = []): Row {
+export function finishRow(ctx: RunContext, workload: WorkloadId, load: WindowLoad, metrics: Record<string, number>, integrity: Integrity, notes: string[] = []): Row {
   return {
     workload,
     metrics,
@@ -131,53 +135,7 @@ function finishRow(ctx: RunContext, workload: WorkloadId, load: WindowLoad, metr
   };
 }
 
-/** W1: one room of `clients`; one sender at a carryable rate (latency), then as fast as it goes (throughput). */
-export async function w1(ctx: RunContext): Promise<Row[]> {
-  const { clients: n, rate, latencyMs, throughputMs, window } = ctx.config.w1;
-  const receiverProcs = Math.max(1, ctx.clients.length - 1);
-  // Process 0: the sender (cid 0) and the window probe (cid 1). The other receivers spread over the rest.
-  const assignment: ConnSpec[][] = ctx.clients.map(() => []);
-  const rooms = new Map<number, number>();
-  for (let cid = 0; cid < n; cid++) {
-    const proc = cid < 2 ? 0 : 1 + ((cid - 2) % receiverProcs);
-    assignment[proc]!.push({ cid, url: wsUrl(ctx, 0), local: local(ctx, cid), room: 0 });
-    rooms.set(cid, 0);
-  }
-  await openAll(ctx, assignment);
-  const rows: Row[] = [];
-  for (const phase of ["latency", "throughput"] as const) {
-    const load = watch(ctx);
-    const at = now() + 300;
-    const durationMs = phase === "latency" ? latencyMs : throughputMs;
-    const plans: Plan[] = ctx.clients.map((_, i) => ({
-      mode: "open-loop",
-      at,
-      durationMs,
-      senders: i === 0 ? [{ cid: 0, rate: phase === "latency" ? rate : Infinity }] : [],
-      window: phase === "throughput" ? { probe: 1, max: window } : undefined,
-    }));
-    const { senders, stats } = await runPlans(ctx, plans, rooms, 10_000);
-    const windowLoad = load.finish();
-    const m = merge(stats);
-    const sent = senders.reduce((s, x) => s + x.sent, 0);
-    const seconds = Math.max(1e-3, (m.lastAt - at) / 1000);
-    rows.push(
-      finishRow(ctx, phase === "latency" ? "W1-latency" : "W1-throughput", windowLoad, {
-        deliveredPerSec: Math.round(m.integrity.delivered / seconds),
-        sentPerSec: Math.round(sent / (durationMs / 1000)),
-        p50: ms(m.latency.quantile(0.5)),
-        p90: ms(m.latency.quantile(0.9)),
-        p99: ms(m.latency.quantile(0.99)),
-        p999: ms(m.latency.quantile(0.999)),
-        max: ms(m.latency.max),
-      }, m.integrity),
-    );
-  }
-  await closeAll(ctx);
-  return rows;
-}
-
-/** Closed loop: every client sends `batch` frames, waits for everyone else's, repeats. Used by W2 (one room) and W4 (many). */
+/** W4, closed loop over many rooms: every client sends `batch` frames, waits for everyone else's in its room, repeats. */
 async function closedLoop(ctx: RunContext, workload: WorkloadId, roomCount: number, perRoom: number, batch: number, durationMs: number, procs: number): Promise<Row> {
   const assignment: ConnSpec[][] = ctx.clients.map(() => []);
   const rooms = new Map<number, number>();
@@ -191,7 +149,7 @@ async function closedLoop(ctx: RunContext, workload: WorkloadId, roomCount: numb
   await openAll(ctx, assignment);
   const load = watch(ctx);
   const at = now() + 300;
-  const plans = ctx.clients.map((_, i): Plan | null => (i < procs ? { mode: "closed-loop", at, durationMs, batch, roomSizes } : null));
+  const plans = ctx.clients.map((_, i): Plan | null => (i < procs ? { mode: "closed-loop", at, durationMs, batch, roomSizes, group: 0 } : null));
   const { stats } = await runPlans(ctx, plans, rooms, 10_000);
   const windowLoad = load.finish();
   const m = merge(stats);
@@ -204,11 +162,6 @@ async function closedLoop(ctx: RunContext, workload: WorkloadId, roomCount: numb
     p99: ms(m.latency.quantile(0.99)),
     max: ms(m.latency.max),
   }, m.integrity);
-}
-
-export function w2(ctx: RunContext): Promise<Row[]> {
-  const { clients, batch, durationMs } = ctx.config.w2;
-  return closedLoop(ctx, "W2", 1, clients, batch, durationMs, Math.min(2, ctx.clients.length)).then((r) => [r]);
 }
 
 export function w4(ctx: RunContext): Promise<Row[]> {

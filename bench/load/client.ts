@@ -39,6 +39,7 @@ interface Client {
 }
 
 const clients = new Map<number, Client>();
+const groupOf = (client: Client) => client.spec.group ?? 0;
 let latency = new Histogram();
 const closes: Record<string, number> = {};
 let delivered = 0;
@@ -227,7 +228,7 @@ async function closedLoop(plan: ClosedLoopPlan): Promise<void> {
       sendRound(client);
     } else client.roundCounts.set(round, count);
   };
-  for (const client of clients.values()) sendRound(client);
+  for (const client of clients.values()) if (groupOf(client) === plan.group) sendRound(client);
   await waitUntil(end);
   onFrame = null;
 }
@@ -289,17 +290,18 @@ function cpuMs(): number {
 }
 
 // ---- report: wait for stragglers (bounded), then count what never came ----
-async function report(senders: Array<{ cid: number; room: number; sent: number }>, drainMs: number): Promise<void> {
+async function report(senders: Array<{ cid: number; room: number; sent: number }>, drainMs: number, group: number): Promise<void> {
+  const members = [...clients.values()].filter((client) => groupOf(client) === group);
   const expectedFor = (client: Client) => {
     let total = 0;
     for (const s of senders) if (s.room === client.spec.room && s.cid !== client.spec.cid) total += s.sent;
     return total;
   };
   let expected = 0;
-  for (const client of clients.values()) expected += expectedFor(client);
+  for (const client of members) expected += expectedFor(client);
   const distinct = () => {
     let n = 0;
-    for (const client of clients.values()) for (const track of client.tracks.values()) n += track.distinct;
+    for (const client of members) for (const track of client.tracks.values()) n += track.distinct;
     return n;
   };
   const deadline = now() + drainMs;
@@ -378,7 +380,7 @@ process.on("message", (message: ToClient) => {
         return;
       }
       case "report":
-        return void report(message.senders, message.drainMs).catch(fail);
+        return void report(message.senders, message.drainMs, message.group).catch(fail);
       case "close":
         return void closeAll(message.abrupt).then(() => send({ op: "closed" }), fail);
     }
