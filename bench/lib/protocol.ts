@@ -93,7 +93,7 @@ export interface ChurnStats {
 
 export type FromClient =
   | { op: "ready" }
-  | { op: "opened"; ok: number; failed: number; firstError?: string; ms: number }
+  | { op: "opened"; ok: number; failed: number; firstError?: string; ms: number; retried: number; firstRetryReason?: string }
   | { op: "clock"; id: number; t: number }
   | { op: "ran"; sent: Array<{ cid: number; sent: number }>; churn?: ChurnStats }
   | { op: "report"; stats: ReceiveStats }

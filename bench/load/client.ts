@@ -92,49 +92,71 @@ function receive(client: Client, data: Buffer): void {
   onFrame?.(client, parsed.cid, parsed.round);
 }
 
+/**
+ * A socket that fails at the connection level while opening (reset, closed before any response,
+ * handshake timeout) is opened once more; an HTTP answer other than 101 never is. On workerd the
+ * first sockets of an opening storm can be accepted before their request bytes arrive, and workerd's
+ * event loop does not poll for I/O again while its accept queue stays non-empty: their request is
+ * never read, and its 15 s header timeout resets them once the storm ends. The server never saw
+ * them, so opening them again cannot add a member twice. Retries are counted and reported.
+ */
+const OPEN_RETRIES = 1;
+
 function open(specs: ConnSpec[], concurrency: number): void {
   closing = false;
   const started = now();
   let next = 0;
   let ok = 0;
   let failed = 0;
+  let retried = 0;
   let firstError: string | undefined;
+  let firstRetryReason: string | undefined;
   let active = 0;
+  const retry: Array<{ spec: ConnSpec; attempt: number }> = [];
   const done = () => {
-    if (ok + failed === specs.length) send({ op: "opened", ok, failed, firstError, ms: now() - started });
+    if (ok + failed === specs.length) send({ op: "opened", ok, failed, firstError, ms: now() - started, retried, firstRetryReason });
+  };
+  const start = (spec: ConnSpec, attempt: number) => {
+    active++;
+    const ws = new WebSocket(spec.url, { perMessageDeflate: false, localAddress: spec.local, handshakeTimeout: 30_000 });
+    const client: Client = { spec, ws, seq: 0, tracks: new Map(), round: 0, roundCounts: new Map() };
+    let settled = false;
+    const settle = (error?: string, retryable = false) => {
+      if (settled) return;
+      settled = true;
+      active--;
+      if (error === undefined) {
+        ok++;
+        clients.set(spec.cid, client);
+      } else if (retryable && attempt < OPEN_RETRIES) {
+        retried++;
+        firstRetryReason ??= error;
+        ws.terminate();
+        retry.push({ spec, attempt: attempt + 1 });
+      } else {
+        failed++;
+        firstError ??= error;
+      }
+      launch();
+      done();
+    };
+    ws.on("open", () => settle());
+    ws.on("unexpected-response", (_req, res) => settle(`HTTP ${res.statusCode}`));
+    ws.on("error", (error) => {
+      errors++;
+      settle(error.message, true);
+    });
+    ws.on("message", (data: Buffer) => receive(client, data));
+    ws.on("close", (code: number) => {
+      if (!closing) closes[code] = (closes[code] ?? 0) + 1;
+      settle(`closed ${code} before open`, true);
+    });
   };
   const launch = () => {
-    while (active < concurrency && next < specs.length) {
-      const spec = specs[next++]!;
-      active++;
-      const ws = new WebSocket(spec.url, { perMessageDeflate: false, localAddress: spec.local, handshakeTimeout: 30_000 });
-      const client: Client = { spec, ws, seq: 0, tracks: new Map(), round: 0, roundCounts: new Map() };
-      let settled = false;
-      const settle = (error?: string) => {
-        if (settled) return;
-        settled = true;
-        active--;
-        if (error === undefined) {
-          ok++;
-          clients.set(spec.cid, client);
-        } else {
-          failed++;
-          firstError ??= error;
-        }
-        launch();
-        done();
-      };
-      ws.on("open", () => settle());
-      ws.on("unexpected-response", (_req, res) => settle(`HTTP ${res.statusCode}`));
-      ws.on("error", (error) => {
-        errors++;
-        settle(error.message);
-      });
-      ws.on("message", (data: Buffer) => receive(client, data));
-      ws.on("close", (code: number) => {
-        if (!closing) closes[code] = (closes[code] ?? 0) + 1;
-        settle(`closed ${code} before open`);
-      });
+    while (active < concurrency && (retry.length > 0 || next < specs.length)) {
+      const again = retry.shift();
+      if (again) start(again.spec, again.attempt);
+      else start(specs[next++]!, 0);
     }
   };
   if (specs.length === 0) done();
