@@ -57,9 +57,10 @@ function prioritize(...pids: number[]): void {
   }
 }
 const config: BenchConfig = {
-  // W1, W2: each server measured for turns × turnMs (4 s; quick: 2 s) in turns with the others.
-  w1: { clients: 100, rate: 100, turns: quick ? 4 : 8, turnMs: 500, window: 100 },
-  w2: { clients: 16, batch: 10, turns: quick ? 4 : 8, turnMs: 500 },
+  // W1, W2: each server measured for turns × turnMs (W1 6 s per phase, W2 8 s; quick: 2 s) in
+  // turns with the others. W2's closed loop varies more from turn to turn: more turns.
+  w1: { clients: 100, rate: 100, turns: quick ? 4 : 12, turnMs: 500, window: 100 },
+  w2: { clients: 16, batch: 10, turns: quick ? 4 : 16, turnMs: 500 },
   w3: { sizes: quick ? [2000] : [2000, 10_000], roomSize: 100, settleMs: 500, hibernateAfterMs: 2000 },
   w4: { rooms: 1000, perRoom: 4, durationMs: quick ? 2000 : 2500 },
   w5: { loops: 32, rooms: 8, durationMs: quick ? 2000 : 2500 },

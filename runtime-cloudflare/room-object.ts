@@ -78,9 +78,11 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
       return new Response(null, { status: 101, webSocket: client });
     }
 
-    override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-      const data = typeof message === "string" || message instanceof ArrayBuffer ? message : await (message as Blob).arrayBuffer();
-      await this.room().message(ws, data);
+    // Not async: a room that handles a frame synchronously returns nothing, and workerd then has
+    // no promise to wait on before the next frame.
+    override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void | Promise<void> {
+      if (typeof message === "string" || message instanceof ArrayBuffer) return this.room().message(ws, message);
+      return (message as Blob).arrayBuffer().then((data) => this.room().message(ws, data));
     }
 
     override async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {

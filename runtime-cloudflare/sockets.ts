@@ -28,6 +28,14 @@ export class HibernatableSockets implements SocketBackend<WebSocket> {
     return this.ctx.getWebSockets(tag).filter((socket) => socket.readyState !== CLOSED && !this.gone.has(socket));
   }
 
+  /**
+   * No readyState read per socket (a call into workerd each): a socket that closed since workerd
+   * listed it fails its send, which broadcast() catches.
+   */
+  broadcastTargets(tag?: string): WebSocket[] {
+    return this.ctx.getWebSockets(tag).filter((socket) => !this.gone.has(socket));
+  }
+
   count(tag?: string): number {
     return this.sockets(tag).length;
   }
@@ -50,9 +58,8 @@ export class HibernatableSockets implements SocketBackend<WebSocket> {
   }
 
   /**
-   * One readyState read per socket fewer than send() in a loop: each is a call into workerd, and
-   * sockets() has already left out the closed ones. A socket that began closing since fails its
-   * send, which is caught here as ActiveRoom catches it; its close event follows.
+   * No readyState read per socket before its send (each is a call into workerd): a socket that is
+   * closing fails its send, which is caught here as ActiveRoom catches it; its close event follows.
    */
   broadcast(sockets: Iterable<WebSocket>, data: OutgoingData): void {
     for (const socket of sockets) {

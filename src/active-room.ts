@@ -29,6 +29,12 @@ export interface SocketBackend<S> {
   close(socket: S, code?: number, reason?: string): void;
   /** Optional fast path: encode once, write to many. */
   broadcast?(sockets: Iterable<S>, data: OutgoingData): void;
+  /**
+   * Optional: the sockets a broadcast writes to, where listing them exactly costs more than a failed
+   * send — like sockets(), but it may still list sockets that are closing; their send fails and is
+   * ignored, and their close event follows. Default: sockets().
+   */
+  broadcastTargets?(tag?: string): Iterable<S>;
 }
 
 export interface Alarms {
@@ -55,6 +61,8 @@ export class ActiveRoom<S extends object> implements RoomHost {
   readonly room: Room;
   private readonly backend: SocketBackend<S>;
   private readonly wrappers = new WeakMap<S, SocketConnection<S>>();
+  /** Sockets of the connections built in this wake-up, by id: `except` usually names one of them (the sender). */
+  private readonly seen = new Map<string, S>();
   private readonly openStorage: () => RoomStorage;
   private readonly alarms: Alarms;
   readonly limits: Limits;
@@ -92,7 +100,7 @@ export class ActiveRoom<S extends object> implements RoomHost {
 
   broadcast(data: OutgoingData, options?: BroadcastOptions): void {
     const except = options?.except;
-    let targets: Iterable<S> = this.backend.sockets(options?.tag);
+    let targets: Iterable<S> = this.backend.broadcastTargets?.(options?.tag) ?? this.backend.sockets(options?.tag);
     if (except && except.length > 0) targets = this.without(targets, except);
     if (this.backend.broadcast) this.backend.broadcast(targets, data);
     else for (const socket of targets) this.send(socket, data);
@@ -130,6 +138,7 @@ export class ActiveRoom<S extends object> implements RoomHost {
   closed(socket: S, code: number, reason: string, wasClean: boolean): Result {
     const connection = this.connection(socket);
     connection.markClosed();
+    this.seen.delete(connection.id);
     return this.guard(undefined, () => this.room.onClose?.(connection, code, reason, wasClean), connection);
   }
 
@@ -148,6 +157,7 @@ export class ActiveRoom<S extends object> implements RoomHost {
     if (!connection) {
       connection = new SocketConnection(this.backend, socket, this.backend.attachment(socket), this.name);
       this.wrappers.set(socket, connection);
+      this.seen.set(connection.id, socket);
     }
     return connection;
   }
@@ -160,10 +170,23 @@ export class ActiveRoom<S extends object> implements RoomHost {
     }
   }
 
-  /** A plain loop into an array: a generator cost two objects per socket on every broadcast. */
+  /**
+   * A plain loop into an array (a generator cost two objects per socket on every broadcast). When
+   * every id in `except` belongs to a connection already built in this wake-up — the sender always
+   * is — sockets are skipped by identity; otherwise each socket's id is looked up.
+   */
   private without(sockets: Iterable<S>, except: readonly string[]): S[] {
     const kept: S[] = [];
-    for (const socket of sockets) if (!except.includes(this.connection(socket).id)) kept.push(socket);
+    const skip: S[] = [];
+    for (const id of except) {
+      const socket = this.seen.get(id);
+      if (socket === undefined) {
+        for (const socket of sockets) if (!except.includes(this.connection(socket).id)) kept.push(socket);
+        return kept;
+      }
+      skip.push(socket);
+    }
+    for (const socket of sockets) if (!skip.includes(socket)) kept.push(socket);
     return kept;
   }
 

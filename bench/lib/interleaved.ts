@@ -21,11 +21,17 @@ interface Turn {
   load: WindowLoad;
 }
 
-/** `turns` turns of each server, in A B C / C B A order; returns each server's turns. */
+/**
+ * `turns` turns of each server, in A B C / C B A order; returns each server's turns. One turn of
+ * each goes first and is not counted: a server's first turn runs its code cold (the first W2 turn
+ * of a fresh server delivered a third to two thirds of its later ones), and the more code a server
+ * has to compile, the more a counted cold turn would cost it.
+ */
 async function inTurns(ctxs: RunContext[], turns: number, take: (ctx: RunContext, group: number) => Promise<Turn>): Promise<Turn[][]> {
   const taken = ctxs.map((): Turn[] => []);
   const forward = ctxs.map((_, group) => group);
   const backward = [...forward].reverse();
+  for (const group of forward) await take(ctxs[group]!, group);
   for (let i = 0; i < turns; i++) {
     for (const group of i % 2 ? backward : forward) taken[group]!.push(await take(ctxs[group]!, group));
   }

@@ -28,6 +28,30 @@ export function hibernationCases(ctx: SuiteContext): void {
       b.close();
     });
 
+    it("leaves out the connections `except` names after a wake-up, seen since or not", async () => {
+      const name = roomName("except");
+      const [a, b, c] = await Promise.all([ctx.probe(name), ctx.probe(name), ctx.probe(name)]);
+      const idOf = async (socket: typeof a) => ((await ctx.ask(socket, { cmd: "whoami" })) as { id: string }).id;
+      const [idA, idB] = [await idOf(a), await idOf(b)];
+      // Every broadcast a socket received, in order (ask() skips frames, `frames` keeps them all).
+      const heard = (socket: typeof a) => socket.frames.filter((f) => f.includes('"type":"broadcast"')).map((f) => JSON.parse(f).data);
+
+      await ctx.rt.hibernate(name, "probe");
+      // The new instance has seen only a (the sender), not b: b is found by its attachment.
+      await ctx.ask(a, { cmd: "broadcast", data: "not to b", except: [idB] });
+      // Now both a and b have been seen; an id of no connection changes nothing.
+      await ctx.ask(b, { cmd: "whoami" });
+      await ctx.ask(a, { cmd: "broadcast", data: "not to a or b", except: [idA, idB, "no-such-connection"] });
+      await ctx.ask(b, { cmd: "broadcast", data: "not to b again", except: [idB] });
+      await c.nextMatching((f) => f.data === "not to b again");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      expect(heard(a)).toEqual(["not to b", "not to b again"]);
+      expect(heard(b)).toEqual([]);
+      expect(heard(c)).toEqual(["not to b", "not to a or b", "not to b again"]);
+      for (const socket of [a, b, c]) socket.close();
+    });
+
     it("catches the article's bug: a room that keeps sockets in a Set loses broadcasts after hibernation", async () => {
       const name = roomName("leaky");
       const [a, b] = await openMany(ctx.rt.url, `/leaky/${name}/ws`, 2);
