@@ -28,14 +28,6 @@ export class HibernatableSockets implements SocketBackend<WebSocket> {
     return this.ctx.getWebSockets(tag).filter((socket) => socket.readyState !== CLOSED && !this.gone.has(socket));
   }
 
-  /**
-   * No readyState read per socket (a call into workerd each): a socket that closed since workerd
-   * listed it fails its send, which broadcast() catches.
-   */
-  broadcastTargets(tag?: string): WebSocket[] {
-    return this.ctx.getWebSockets(tag).filter((socket) => !this.gone.has(socket));
-  }
-
   count(tag?: string): number {
     return this.sockets(tag).length;
   }
@@ -58,15 +50,17 @@ export class HibernatableSockets implements SocketBackend<WebSocket> {
   }
 
   /**
-   * No readyState read per socket before its send (each is a call into workerd): a socket that is
-   * closing fails its send, which is caught here as ActiveRoom catches it; its close event follows.
+   * Straight over workerd's list, as a hand-written Durable Object would: no readyState read per
+   * socket (each a call into workerd) — a socket that is closing fails its send, caught here —,
+   * only the sockets whose close is being reported and `skip` left out.
    */
-  broadcast(sockets: Iterable<WebSocket>, data: OutgoingData): void {
-    for (const socket of sockets) {
+  broadcast(data: OutgoingData, tag: string | undefined, skip: readonly WebSocket[]): void {
+    for (const socket of this.ctx.getWebSockets(tag)) {
+      if (this.gone.has(socket) || skip.includes(socket)) continue;
       try {
         socket.send(data);
       } catch {
-        // closing under us
+        // closing under us; its close event follows
       }
     }
   }

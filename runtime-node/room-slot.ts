@@ -111,12 +111,16 @@ export class RoomSlot implements SocketBackend<NodeSocket> {
     this.checkBackpressure(socket);
   }
 
-  broadcast(sockets: Iterable<NodeSocket>, data: OutgoingData): void {
+  broadcast(data: OutgoingData, tag: string | undefined, skip: readonly NodeSocket[]): void {
+    const targets = tag === undefined ? this.all : this.byTag.get(tag);
+    if (!targets) return;
     // Encode a string once rather than once per socket; one options object for all of them.
     const payload = typeof data === "string" ? Buffer.from(data) : data;
     const options = typeof data === "string" ? TEXT : BINARY;
-    for (const socket of sockets) {
-      if (socket.ws.readyState !== OPEN) continue;
+    // Over the live set, no snapshot: nothing in this loop removes a socket from it synchronously
+    // (a slow consumer's terminate() emits 'close' on a later tick, and that is what removes it).
+    for (const socket of targets) {
+      if (socket.ws.readyState !== OPEN || (skip.length > 0 && skip.includes(socket))) continue;
       socket.ws.send(payload, options);
       this.checkBackpressure(socket);
     }

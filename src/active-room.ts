@@ -27,14 +27,13 @@ export interface SocketBackend<S> {
   setAttachment(socket: S, attachment: Attachment): void;
   send(socket: S, data: OutgoingData): void;
   close(socket: S, code?: number, reason?: string): void;
-  /** Optional fast path: encode once, write to many. */
-  broadcast?(sockets: Iterable<S>, data: OutgoingData): void;
   /**
-   * Optional: the sockets a broadcast writes to, where listing them exactly costs more than a failed
-   * send — like sockets(), but it may still list sockets that are closing; their send fails and is
-   * ignored, and their close event follows. Default: sockets().
+   * Writes one frame to every socket with `tag` (every socket without one) except those in `skip`,
+   * encoding it once where the runtime can. It may try sockets that are already closing — their
+   * send fails and is ignored, and their close event follows — rather than ask each socket its
+   * state. No array of targets is built: a broadcast is the hot path.
    */
-  broadcastTargets?(tag?: string): Iterable<S>;
+  broadcast(data: OutgoingData, tag: string | undefined, skip: readonly S[]): void;
 }
 
 export interface Alarms {
@@ -54,6 +53,8 @@ export interface ActiveRoomOptions<S> {
 }
 
 type Result = void | Promise<void>;
+
+const NO_SOCKETS: readonly never[] = Object.freeze([]);
 
 export class ActiveRoom<S extends object> implements RoomHost {
   readonly name: string;
@@ -100,10 +101,8 @@ export class ActiveRoom<S extends object> implements RoomHost {
 
   broadcast(data: OutgoingData, options?: BroadcastOptions): void {
     const except = options?.except;
-    let targets: Iterable<S> = this.backend.broadcastTargets?.(options?.tag) ?? this.backend.sockets(options?.tag);
-    if (except && except.length > 0) targets = this.without(targets, except);
-    if (this.backend.broadcast) this.backend.broadcast(targets, data);
-    else for (const socket of targets) this.send(socket, data);
+    const skip = except && except.length > 0 ? this.socketsOf(except, options?.tag) : NO_SOCKETS;
+    this.backend.broadcast(data, options?.tag, skip as readonly S[]);
   }
 
   setAlarm(at: number | Date): Promise<void> {
@@ -162,32 +161,25 @@ export class ActiveRoom<S extends object> implements RoomHost {
     return connection;
   }
 
-  private send(socket: S, data: OutgoingData): void {
-    try {
-      this.backend.send(socket, data);
-    } catch {
-      // A socket closing under us is not the broadcaster's fault; its close event follows.
-    }
-  }
-
   /**
-   * A plain loop into an array (a generator cost two objects per socket on every broadcast). When
-   * every id in `except` belongs to a connection already built in this wake-up — the sender always
-   * is — sockets are skipped by identity; otherwise each socket's id is looked up.
+   * The sockets of the connections `except` names, among those a broadcast to `tag` reaches. Found
+   * by id in O(1) when this wake-up has built their connections — the sender's always is —, else by
+   * each listed socket's attachment.
    */
-  private without(sockets: Iterable<S>, except: readonly string[]): S[] {
-    const kept: S[] = [];
-    const skip: S[] = [];
+  private socketsOf(except: readonly string[], tag: string | undefined): S[] {
+    const found: S[] = [];
     for (const id of except) {
       const socket = this.seen.get(id);
-      if (socket === undefined) {
-        for (const socket of sockets) if (!except.includes(this.connection(socket).id)) kept.push(socket);
-        return kept;
-      }
-      skip.push(socket);
+      if (socket === undefined) return this.scanFor(except, tag);
+      found.push(socket);
     }
-    for (const socket of sockets) if (!skip.includes(socket)) kept.push(socket);
-    return kept;
+    return found;
+  }
+
+  private scanFor(except: readonly string[], tag: string | undefined): S[] {
+    const found: S[] = [];
+    for (const socket of this.backend.sockets(tag)) if (except.includes(this.connection(socket).id)) found.push(socket);
+    return found;
   }
 
   /**
