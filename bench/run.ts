@@ -1,6 +1,6 @@
 // `npm run bench`: roomkit against raw baselines, in one invocation, on this machine.
 //
-//   npm run bench                      every workload, every target, 3 repetitions (≈ 20 min)
+//   npm run bench                      every workload, every target, 3 repetitions (≈ 23 min)
 //   npm run bench -- --quick           1 repetition, shorter runs, W3 up to 2,000 only (a few minutes)
 //   npm run bench -- --only W1,W3-2000 --targets raw-ws,node-bare --reps 5
 //   npm run bench -- --only W2 --targets node-chat --cpu-prof   (profiles in bench/results/profiles/)
