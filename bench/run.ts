@@ -10,7 +10,7 @@
 // bench/results/latest.svg and the results section of docs/BENCHMARKS.md; partial runs write
 // bench/results/partial.json and partial.svg only (--docs: the docs section as well).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setPriority, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
