@@ -4,6 +4,7 @@
 import { Histogram } from "./histogram.ts";
 import { ClientProcess, ServerProcess } from "./processes.ts";
 import { LoadWatch, processFds, processRss, type WindowLoad } from "./proc.ts";
+import { median } from "./report.ts";
 import { now, type ConnSpec, type Plan, type ReceiveStats } from "./protocol.ts";
 import type { Target } from "./targets.ts";
 
@@ -280,12 +281,6 @@ export async function w3(ctx: RunContext): Promise<Row[]> {
   }
   await closeAll(ctx, true);
   return rows;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
