@@ -1,10 +1,27 @@
-// The chat example's protocol on the client side: its types (one definition, shared with the
-// room) and a constructor that knows its URLs.
-import type { ChatInput, ChatMessage } from "../rooms/chat.ts";
+// The chat example's protocol on the client side: its types (one definition; the example room in
+// examples/chat implements them) and a constructor that knows its URLs.
 import { RoomClient } from "./client.ts";
 import type { ClientOptions } from "./types.ts";
 
-export type { ChatInput, ChatMessage, ChatNotice } from "../rooms/chat.ts";
+/** client → server */
+export interface ChatInput {
+  user: string;
+  message: string;
+  /** Optional client message id: a second message with the same id is acknowledged, not stored again. */
+  cid?: string;
+}
+/** server → client: live messages and history alike */
+export interface ChatMessage extends ChatInput {
+  timestamp: number;
+  seq: number;
+}
+/** server → extended clients (`?roomkit=1`) only */
+export type ChatNotice =
+  | { type: "ack"; seq: number; timestamp: number; cid?: string }
+  | { type: "synced"; seq: number }
+  | { type: "gap"; from: number; to: number }
+  | { type: "error"; code: string; detail: string };
+
 
 /** What the app sends; the client adds the `cid`. */
 export type ChatOutgoing = Omit<ChatInput, "cid">;
@@ -27,7 +44,8 @@ export interface ChatClientOptions extends Omit<ClientOptions, "url" | "resume">
 
 export function connectChat(options: ChatClientOptions = {}): ChatClient {
   const { server, room, ...rest } = options;
-  const base = server ?? (typeof location === "undefined" ? undefined : location.href);
+  // A page's own origin in a browser; Node and Workers have no `location`.
+  const base = server ?? (globalThis as { location?: { href: string } }).location?.href;
   if (base === undefined) throw new TypeError("connectChat: pass `server` outside a browser");
   return new RoomClient<ChatMessage, ChatOutgoing>({ ...rest, url: new URL(chatPath(room), base), resume: true });
 }

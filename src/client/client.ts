@@ -257,7 +257,7 @@ export class RoomClient<In = unknown, Out = unknown> extends Emitter<ClientEvent
   private onEnd(end: LinkEnd): void {
     this.link = null;
     this.synced = false;
-    clearTimeout(this.pauseTimer);
+    if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
     if (end.code === CloseCode.MESSAGE_TOO_BIG && end.opened) {
       // Sending it again would be refused again; the next in line must not wait behind it.
@@ -322,7 +322,7 @@ export class RoomClient<In = unknown, Out = unknown> extends Emitter<ClientEvent
   }
 
   private pauseSending(): void {
-    clearTimeout(this.pauseTimer);
+    if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
     this.pauseTimer = setTimeout(() => {
       this.pauseTimer = undefined;
       this.pump();
@@ -343,7 +343,7 @@ export class RoomClient<In = unknown, Out = unknown> extends Emitter<ClientEvent
   }
 
   private cancelRetry(): void {
-    clearTimeout(this.retryTimer);
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.nextRetryAt = null;
   }

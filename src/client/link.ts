@@ -98,7 +98,7 @@ export class Link {
   private onOpen(): void {
     if (this.ended) return;
     this.opened = true;
-    clearTimeout(this.connectTimer);
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
     const heartbeat = this.options.heartbeat;
     if (heartbeat) this.heartbeatTimer = setInterval(() => this.beat(heartbeat.timeoutMs), heartbeat.intervalMs);
     this.handlers.open();
@@ -108,7 +108,7 @@ export class Link {
     if (this.ended) return;
     this.heard = true;
     if (this.deadTimer !== undefined) {
-      clearTimeout(this.deadTimer);
+      if (this.deadTimer !== undefined) clearTimeout(this.deadTimer);
       this.deadTimer = undefined;
     }
     if (typeof data !== "string") {
@@ -156,9 +156,9 @@ export class Link {
   private finish(end: LinkEnd): void {
     if (this.ended) return;
     this.ended = true;
-    clearTimeout(this.connectTimer);
-    clearInterval(this.heartbeatTimer);
-    clearTimeout(this.deadTimer);
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    if (this.deadTimer !== undefined) clearTimeout(this.deadTimer);
     this.detach();
     this.handlers.end(end);
   }

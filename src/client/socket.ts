@@ -16,7 +16,7 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 
 /** The implementation to use: the one passed in, else the global one. */
 export function resolveWebSocket(given: WebSocketConstructor | undefined): WebSocketConstructor {
-  const found = given ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  const found = given ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
   if (!found) {
     throw new TypeError('No WebSocket implementation: pass one as the `WebSocket` option (on Node 20: the default export of the "ws" package).');
   }

@@ -2,7 +2,8 @@
 
 /** An absolute ws:/wss: URL. http(s) URLs are converted; a relative one is resolved against the page. */
 export function socketUrl(url: string | URL): URL {
-  const base = typeof location === "undefined" ? undefined : location.href;
+  // A page's own URL in a browser; Node and Workers have no `location`.
+  const base = (globalThis as { location?: { href: string } }).location?.href;
   let parsed: URL;
   try {
     parsed = new URL(String(url), base);

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { chatPage } from "../../src/rooms/page.ts";
+import { chatPage } from "../../examples/chat/page.ts";
 import { roomName } from "../contract/context.ts";
 import type { RunningRuntime, RuntimeHandle } from "../runtimes/handle.ts";
 import { ChatPage, PHONE } from "./chat-page.ts";

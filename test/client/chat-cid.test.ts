@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveRooms } from "../../runtime-node/server.ts";
 import { databasePath } from "../../runtime-node/storage.ts";
-import { exampleApp } from "../../src/rooms/index.ts";
+import { exampleApp } from "../../examples/chat/app.ts";
 import { roomName } from "../contract/context.ts";
 import { cloudflareRuntime } from "../runtimes/cloudflare.ts";
 import { nodeRuntime } from "../runtimes/node.ts";

@@ -3,13 +3,13 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { GENERATED_PATH, renderPageModule } from "../../scripts/build-page.ts";
-import { exampleApp } from "../../src/rooms/index.ts";
+import { exampleApp } from "../../examples/chat/app.ts";
 
 describe("chat page build", () => {
-  it("page.generated.ts is up to date with src/rooms/page and the client (else: npm run build:page)", async () => {
+  it("page.generated.ts is up to date with examples/chat/page and the client (else: npm run build:page)", async () => {
     const fresh = (await readFile(GENERATED_PATH, "utf8")) === (await renderPageModule());
     // A boolean, not the two strings: a diff of a minified bundle helps nobody.
-    expect(fresh, "src/rooms/page.generated.ts is stale: run `npm run build:page`").toBe(true);
+    expect(fresh, "examples/chat/page.generated.ts is stale: run `npm run build:page`").toBe(true);
   });
 
   it("is the page the example app serves, and references nothing outside itself", () => {

@@ -1,6 +1,6 @@
 // The message list: delivered messages in seq order (the order every participant sees), and below
 // them our own messages still waiting for the server's ack.
-import type { ChatMessage, ChatOutgoing } from "../../client/chat.ts";
+import type { ChatMessage, ChatOutgoing } from "roomkit/client";
 
 const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 

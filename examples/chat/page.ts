@@ -1,3 +1,3 @@
-// GET / : the chat page. Its source is src/rooms/page/ (HTML, CSS and a script using roomkit/client);
+// GET / : the chat page. Its source is examples/chat/page/ (HTML, CSS and a script using roomkit/client);
 // scripts/build-page.ts bundles it into page.generated.ts, which both runtimes serve as is.
 export { chatPage } from "./page.generated.ts";

@@ -1,5 +1,5 @@
 // The example deployment served by `npm start` (Node) and `npm run start:cloudflare` (workerd).
-import { defineApp } from "../router.ts";
+import { defineApp } from "roomkit";
 import { ChatRoom } from "./chat.ts";
 import { chatPage } from "./page.ts";
 import { PollRoom } from "./poll.ts";

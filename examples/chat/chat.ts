@@ -3,28 +3,12 @@
 // clients resume with `?since=<seq>`. Frames to article clients always carry `user` and `message`.
 // A message may carry a client id (`cid`, sent by roomkit/client): a retry of a message whose ack
 // was lost is then stored and relayed once, and the sender recognises its own message in history.
-import { log } from "../log.ts";
-import { CloseCode } from "../protocol.ts";
-import type { Connection, FrameData, Room, RoomHost } from "../room.ts";
+import { CloseCode, log } from "roomkit";
+import type { Connection, FrameData, Room, RoomHost } from "roomkit";
+// The wire protocol is defined once, in roomkit/client (its connectChat speaks it).
+import type { ChatInput, ChatMessage, ChatNotice } from "roomkit/client";
 
-/** client → server */
-export interface ChatInput {
-  user: string;
-  message: string;
-  /** Optional client message id: a second message with the same id is acknowledged, not stored again. */
-  cid?: string;
-}
-/** server → client: live messages and history alike */
-export interface ChatMessage extends ChatInput {
-  timestamp: number;
-  seq: number;
-}
-/** server → extended clients (`?roomkit=1`) only */
-export type ChatNotice =
-  | { type: "ack"; seq: number; timestamp: number; cid?: string }
-  | { type: "synced"; seq: number }
-  | { type: "gap"; from: number; to: number }
-  | { type: "error"; code: string; detail: string };
+export type { ChatInput, ChatMessage, ChatNotice };
 
 export const CHAT_LIMITS = { userLength: 64, messageLength: 4096 } as const;
 const CID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,5 +1,5 @@
 // The connection line: connected / reconnecting in Ns / offline, with a button to retry now.
-import type { ChatClient } from "../../client/chat.ts";
+import type { ChatClient } from "roomkit/client";
 
 type Shown = "connecting" | "connected" | "reconnecting" | "offline";
 

@@ -1,9 +1,7 @@
-// `npm start`: the example chat on the Node runtime.
-import { logLevelFromEnv } from "../src/log.ts";
-import { exampleApp } from "../src/rooms/index.ts";
-import { serveRooms } from "./server.ts";
+// `npm start`: the example chat on the Node runtime (PORT, HOST; SIGINT/SIGTERM close every socket with 1001).
+import { serveRooms } from "roomkit/node";
+import { exampleApp } from "./app.ts";
 
-logLevelFromEnv(process.env);
 const server = await serveRooms(exampleApp, {
   port: Number(process.env.PORT ?? 8787),
   host: process.env.HOST ?? "127.0.0.1",

@@ -1,6 +1,6 @@
 // The chat page's script, bundled into the page at build time (scripts/build-page.ts): roomkit's
 // client does reconnecting, resuming and buffering; this file only wires it to the document.
-import { connectChat, DEFAULT_CHAT_ROOM } from "../../client/chat.ts";
+import { connectChat, DEFAULT_CHAT_ROOM } from "roomkit/client";
 import { CHAT_LIMITS } from "../chat.ts";
 import { StatusLine } from "./status.ts";
 import { MessageLog } from "./view.ts";

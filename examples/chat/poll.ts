@@ -1,7 +1,7 @@
 // The second example room: a poll that closes itself. It needs an alarm — the room may be
 // hibernating (or, on Node, the server may have restarted) when the time is up, and onAlarm still
 // runs and announces the result.
-import type { Connection, FrameData, Room, RoomHost } from "../room.ts";
+import type { Connection, FrameData, Room, RoomHost } from "roomkit";
 
 export type PollInput =
   | { type: "start"; question: string; options: string[]; seconds: number }
