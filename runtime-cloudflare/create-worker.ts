@@ -6,6 +6,7 @@ import { TARGET_HEADER, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
 import { logLevelFromEnv } from "../src/log.ts";
+import type { RoomClass } from "../src/room.ts";
 import { createRouter, type RoomkitApp } from "../src/router.ts";
 import { roomObject, type Env, type RoomObjectClass } from "./room-object.ts";
 
@@ -31,7 +32,7 @@ export interface WorkerOptions {
 export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBindings<App>, options: WorkerOptions = {}): RoomkitWorker<App> {
   const byType = bindings as Readonly<Record<string, string>>;
   const objects: Record<string, RoomObjectClass> = {};
-  for (const [type, RoomType] of Object.entries(app.rooms)) {
+  for (const [type, RoomType] of Object.entries<RoomClass>(app.rooms)) {
     if (!byType[type]) throw new RoomkitError("CONFIG", type, `room type "${type}" has no Durable Object binding`);
     objects[type] = roomObject(RoomType, { type, limits: app.limits });
   }

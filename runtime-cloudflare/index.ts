@@ -1,4 +1,3 @@
+// `roomkit/cloudflare`: an app as a Worker with one Durable Object class per room type.
 export { createWorker, type RoomBindings, type RoomkitWorker, type WorkerOptions } from "./create-worker.ts";
-export { roomObject, type Env, type RoomObjectClass, type RoomObjectOptions } from "./room-object.ts";
-export { DurableRoomStorage, durableAlarms } from "./storage.ts";
-export { HibernatableSockets } from "./sockets.ts";
+export type { Env, RoomObjectClass } from "./room-object.ts";

@@ -1,3 +1,2 @@
+// `roomkit/node`: an app served by a Node process, rooms in memory, hibernation emulated.
 export { serveRooms, type NodeServerOptions, type RoomServer } from "./server.ts";
-export { RoomRegistry } from "./rooms.ts";
-export { SqliteRoomStorage, databasePath } from "./storage.ts";

@@ -3,9 +3,9 @@
 import { STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { createAdaptorServer, upgradeWebSocket, type ServerType } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import type { Context } from "hono";
-import { WebSocket, WebSocketServer } from "ws";
+import { createAdaptorServer, upgradeWebSocket, WebSocket, WebSocketServer } from "./peers.ts";
 import type { ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import { logLevelFromEnv } from "../src/log.ts";
@@ -33,6 +33,7 @@ export interface NodeServerOptions {
 
 export interface RoomServer {
   readonly url: string;
+  /** @internal The rooms of this server, for roomkit's own tests. */
   readonly registry: RoomRegistry;
   readonly limits: Limits;
   /** Drop a room's instance now; its sockets stay open. Returns how many instances were dropped. */

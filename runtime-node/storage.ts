@@ -5,7 +5,8 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
-import Database from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
+import { Database } from "./peers.ts";
 import { RoomkitError } from "../src/errors.ts";
 import type { ListOptions, RoomSql, RoomStorage, SqlCursor, SqlRow, SqlValue } from "../src/storage.ts";
 
@@ -26,9 +27,9 @@ type Statements = ReturnType<typeof prepareStatements>;
 export class SqliteRoomStorage implements RoomStorage {
   readonly sql: RoomSql;
   /** The SQLite connection while it is open: closed by release(), reopened by the next call. */
-  private connection: { db: Database.Database; statements: Statements } | null = null;
+  private connection: { db: BetterSqlite3.Database; statements: Statements } | null = null;
   /** sql.exec's statements by query text, oldest first (at most PREPARED_STATEMENTS). */
-  private readonly prepared = new Map<string, Database.Statement>();
+  private readonly prepared = new Map<string, BetterSqlite3.Statement>();
   /** How many times the connection was opened (diagnostics and tests). */
   opens = 0;
 
@@ -65,7 +66,7 @@ export class SqliteRoomStorage implements RoomStorage {
     if (connection?.db.open) connection.db.close();
   }
 
-  private get db(): Database.Database {
+  private get db(): BetterSqlite3.Database {
     return this.open().db;
   }
 
@@ -73,7 +74,7 @@ export class SqliteRoomStorage implements RoomStorage {
     return this.open().statements;
   }
 
-  private open(): { db: Database.Database; statements: Statements } {
+  private open(): { db: BetterSqlite3.Database; statements: Statements } {
     if (this.connection) return this.connection;
     const db = new Database(this.path);
     try {
@@ -218,7 +219,7 @@ export class SqliteRoomStorage implements RoomStorage {
   }
 }
 
-function prepareStatements(db: Database.Database) {
+function prepareStatements(db: BetterSqlite3.Database) {
   return {
     get: db.prepare<[string], { value: Buffer }>("SELECT value FROM _roomkit_kv WHERE key = ?"),
     put: db.prepare<[string, Buffer]>("INSERT INTO _roomkit_kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),

@@ -35,17 +35,20 @@ export interface BroadcastOptions {
   tag?: string;
 }
 
-/** The runtime's side of a room. The only way to reach sockets, storage and alarms. */
-export interface RoomHost<Env = Record<string, unknown>> {
+/**
+ * The runtime's side of a room. The only way to reach sockets, storage and alarms. `State` is the
+ * rooms' connection state (what `Connection.setState` stores), `Env` its bindings and vars.
+ */
+export interface RoomHost<State = unknown, Env = Record<string, unknown>> {
   /** The room's name as addressed by clients (`/rooms/:name/ws`). */
   readonly name: string;
   /** Cloudflare bindings and vars, or the Node server's `env` option. */
   readonly env: Env;
   /** Live sockets, read from the runtime on every call — never from room memory. */
-  connections(tag?: string): Iterable<Connection>;
+  connections(tag?: string): Iterable<Connection<State>>;
   /** Number of live sockets (optionally with a tag), without building Connection objects. */
   connectionCount(tag?: string): number;
-  getConnection(id: string): Connection | undefined;
+  getConnection(id: string): Connection<State> | undefined;
   /** Sends one frame to every live socket (minus `except`, optionally only those with `tag`). */
   broadcast(data: OutgoingData, options?: BroadcastOptions): void;
   /** Durable key–value and SQL storage, one database per room. */
@@ -61,24 +64,24 @@ export interface RoomHost<Env = Record<string, unknown>> {
  * after hibernation), so the constructor runs again after every hibernation and fields on `this`
  * are reset. Keep what must outlive that in `Connection.state` or `host.storage`.
  */
-export interface Room {
+export interface Room<State = unknown> {
   /** The socket is open and counted in `connections()`. Throwing closes this socket with 1011. */
-  onConnect?(connection: Connection, request: Request): void | Promise<void>;
-  onMessage?(connection: Connection, data: FrameData): void | Promise<void>;
+  onConnect?(connection: Connection<State>, request: Request): void | Promise<void>;
+  onMessage?(connection: Connection<State>, data: FrameData): void | Promise<void>;
   /** The socket is closed and no longer in `connections()`. */
-  onClose?(connection: Connection, code: number, reason: string, wasClean: boolean): void | Promise<void>;
+  onClose?(connection: Connection<State>, code: number, reason: string, wasClean: boolean): void | Promise<void>;
   onAlarm?(): void | Promise<void>;
   /** A handler above threw (or a socket errored); `connection` is the one it came from, if any. */
-  onError?(error: unknown, connection?: Connection): void;
+  onError?(error: unknown, connection?: Connection<State>): void;
 }
 
-/** A room type: the class the runtimes instantiate. */
-export interface RoomClass<Env = any> {
-  new (host: RoomHost<Env>): Room;
+/** A room type: the class the runtimes instantiate, whatever its state and env types. */
+export interface RoomClass {
+  new (host: RoomHost<any, any>): Room<any>;
 }
 
 /** What `onBeforeConnect` may hand to the socket: its first state and its tags. */
-export interface ConnectionInit {
-  state?: unknown;
+export interface ConnectionInit<State = unknown> {
+  state?: State;
   tags?: readonly string[];
 }

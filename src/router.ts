@@ -6,37 +6,48 @@ import { RoomkitError } from "./errors.ts";
 import { isValidRoomName, resolveLimits, type Limits } from "./limits.ts";
 import type { ConnectionInit, RoomClass } from "./room.ts";
 
-export interface RoomRoute {
+export interface RoomRoute<Type extends string = string> {
   /** A Hono path: either with a `:name` parameter, or fixed with `name` set. */
   path: string;
-  /** Key of `rooms`. */
-  room: string;
+  /** Key of `rooms`: with `defineApp`, another string is a compile error. */
+  room: Type;
   /** Fixed room name for paths without `:name` (the article's `/ws` → `global-chat-room`). */
   name?: string;
 }
 
-export interface BeforeConnectContext {
+/** `Env`: Cloudflare bindings and vars, or the Node server's `env` option. */
+export interface BeforeConnectContext<Env = Record<string, unknown>, Type extends string = string> {
   request: Request;
-  room: { type: string; name: string };
-  env: Record<string, unknown>;
+  room: { type: Type; name: string };
+  env: Env;
 }
 
-/** Refuse with a Response, or admit with the connection's first state and tags. */
-export type BeforeConnect = (context: BeforeConnectContext) => Response | ConnectionInit | void | Promise<Response | ConnectionInit | void>;
+type Verdict = Response | ConnectionInit | void;
 
-export interface RoomkitApp {
-  rooms: Record<string, RoomClass>;
-  routes: readonly RoomRoute[];
+/** Refuse with a Response, or admit with the connection's first state and tags. */
+export type BeforeConnect<Env = Record<string, unknown>, Type extends string = string> = (context: BeforeConnectContext<Env, Type>) => Verdict | Promise<Verdict>;
+
+// Bare `RoomkitApp` (any rooms, any env) is what the runtimes accept.
+export interface RoomkitApp<Rooms extends Record<string, RoomClass> = any, Env = any> {
+  rooms: Rooms;
+  routes: readonly RoomRoute<NoInfer<keyof Rooms & string>>[];
   /** Served at `GET /`. */
   page?: string;
-  /** Runs before the upgrade (on Cloudflare: in the Worker, before the Durable Object is touched). */
-  onBeforeConnect?: BeforeConnect;
+  /**
+   * Runs before the upgrade (on Cloudflare: in the Worker, before the Durable Object is touched).
+   * Annotate its parameter as `BeforeConnectContext<Env>` to type `env`.
+   */
+  onBeforeConnect?(context: BeforeConnectContext<Env, keyof Rooms & string>): Verdict | Promise<Verdict>;
   limits?: Partial<Limits>;
 }
 
 export type ConnectToRoom = (c: Context, target: ConnectTarget) => Response | Promise<Response>;
 
-export function defineApp<T extends RoomkitApp>(app: T): T {
+/**
+ * A deployment: its room types, the paths that reach them, the auth hook and limits. The route
+ * check also runs at run time, for JavaScript callers.
+ */
+export function defineApp<const Rooms extends Record<string, RoomClass>, Env = Record<string, unknown>>(app: RoomkitApp<Rooms, Env>): RoomkitApp<Rooms, Env> {
   for (const route of app.routes) {
     if (!app.rooms[route.room]) throw new TypeError(`route ${route.path} names unknown room type "${route.room}"`);
     if (!route.path.includes(":name") && !route.name) throw new TypeError(`route ${route.path} needs :name or a fixed name`);

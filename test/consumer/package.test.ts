@@ -1,0 +1,169 @@
+// roomkit as a user gets it: `npm pack`, the tarball installed into a new project in a temporary
+// directory (no roomkit sources around it), and the user's own room (test/consumer/project, not the
+// chat) built with the project's strictest tsc settings, run with plain `node`, and bundled for
+// Cloudflare with `wrangler deploy --dry-run`.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestClient } from "../support/client.ts";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const project = fileURLToPath(new URL("./project", import.meta.url));
+const require = createRequire(import.meta.url);
+const bin = (pkg: string, path: string) => join(dirname(require.resolve(`${pkg}/package.json`)), path);
+const TSC = bin("typescript", "bin/tsc");
+const WRANGLER = bin("wrangler", "bin/wrangler.js");
+/** The versions this repo tests with, so that npm finds them in the cache `npm ci` filled. */
+const version = (pkg: string): string => JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
+const NODE_PEERS = ["ws", "better-sqlite3", "@hono/node-server"];
+
+interface Packed {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  files: { path: string }[];
+}
+
+let work: string;
+let tarball: string;
+let packed: Packed;
+
+/** `npm install` into `dir`, from npm's cache where it has the packages (it does after `npm ci`). */
+async function install(dir: string, specs: string[]): Promise<void> {
+  // --ignore-scripts: the one native module, better-sqlite3, is this machine's build of the same
+  // version (copied below); compiling it again takes a minute and tests nothing of roomkit.
+  await run("npm", ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", ...specs], { cwd: dir });
+  const native = join(root, "node_modules/better-sqlite3/build");
+  if (existsSync(join(dir, "node_modules/better-sqlite3"))) cpSync(native, join(dir, "node_modules/better-sqlite3/build"), { recursive: true });
+}
+
+function newProject(name: string): string {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `consumer-${name}`, private: true, type: "module" }));
+  return dir;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "roomkit-consumer-"));
+  // prepack builds dist/ first, as it does for `npm publish`.
+  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", work], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  packed = (JSON.parse(stdout) as Packed[])[0]!;
+  tarball = join(work, packed.filename);
+}, 120_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("the packed package", () => {
+  it("ships built JavaScript, declarations, the README and the licence, nothing else", () => {
+    const paths = packed.files.map((file) => file.path);
+    const strays = paths.filter((path) => !path.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(path));
+    expect(strays).toEqual([]);
+    expect(paths.filter((path) => path.endsWith(".ts") && !path.endsWith(".d.ts"))).toEqual([]);
+    expect(paths).toEqual(expect.arrayContaining(["LICENSE", "README.md", "dist/src/index.js", "dist/src/index.d.ts", "dist/runtime-node/index.js", "dist/runtime-cloudflare/index.js", "dist/src/client/index.js"]));
+    console.log(`roomkit tarball: ${packed.files.length} files, ${(packed.size / 1024).toFixed(1)} KiB packed, ${(packed.unpackedSize / 1024).toFixed(1)} KiB unpacked`);
+  });
+
+  it("declares every package its built code imports", () => {
+    const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+    const imported = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith(".js")) {
+          for (const match of readFileSync(path, "utf8").matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?from\s*"([^".][^"]*)"|import\(\s*"([^".][^"]*)"\s*\)/g)) {
+            const specifier = (match[1] ?? match[2])!;
+            if (specifier.startsWith("node:") || specifier.startsWith("cloudflare:")) continue;
+            imported.add(specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0]!);
+          }
+        }
+      }
+    };
+    walk(join(root, "dist"));
+    expect(imported.size).toBeGreaterThan(2);
+    expect([...imported].filter((name) => !declared.has(name) && name !== "roomkit")).toEqual([]);
+  });
+});
+
+describe("a Node project that installs the tarball", () => {
+  let dir: string;
+  let server: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    dir = newProject("node");
+    cpSync(project, dir, { recursive: true });
+    await install(dir, [tarball, ...NODE_PEERS.map((name) => `${name}@${version(name)}`), `@types/node@${version("@types/node")}`]);
+  }, 120_000);
+
+  afterAll(() => {
+    server?.kill("SIGKILL");
+  });
+
+  it("type-checks with strict settings and skipLibCheck off, under NodeNext and Bundler resolution", async () => {
+    await expect(run(process.execPath, [TSC, "-p", "tsconfig.json"], { cwd: dir })).resolves.toBeDefined();
+    await expect(run(process.execPath, [TSC, "-p", "tsconfig.bundler.json"], { cwd: dir })).resolves.toBeDefined();
+  }, 60_000);
+
+  it("runs its own room from the tsc build with plain node, over a real socket", async () => {
+    expect(existsSync(join(dir, "build/server.js")), "tsc emitted build/server.js").toBe(true);
+    server = spawn(process.execPath, ["build/server.js"], { cwd: dir, env: { ...process.env, DATA_DIR: join(dir, "data") }, stdio: ["ignore", "pipe", "inherit"] });
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: server!.stdout! }).once("line", resolve);
+      server!.once("exit", (code) => reject(new Error(`the user's server exited (code ${code})`)));
+    });
+    const ann = await TestClient.open(url, "/games/final/ws?player=ann");
+    const bob = await TestClient.open(url, "/games/final/ws?player=bob");
+    expect(await ann.next()).toEqual({ type: "welcome", you: "ann", title: "smoke" });
+    expect(await bob.next()).toEqual({ type: "welcome", you: "bob", title: "smoke" });
+    ann.send({ points: 3 });
+    expect(await ann.next()).toEqual({ type: "ack", total: 3 });
+    expect(await bob.next()).toEqual({ type: "scores", scores: { ann: 3 }, players: ["ann", "bob"] });
+    expect(await TestClient.refusal(url, "/games/final/ws")).toEqual({ status: 401, body: "smoke: ?player= required" });
+    ann.close();
+    bob.close();
+  }, 30_000);
+});
+
+describe("a Cloudflare project that installs the tarball", () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = newProject("worker");
+    cpSync(project, dir, { recursive: true });
+    await install(dir, [tarball, `@cloudflare/workers-types@${version("@cloudflare/workers-types")}`]);
+  }, 120_000);
+
+  it("installs no native module and none of roomkit/node's peers", () => {
+    for (const name of NODE_PEERS) expect(existsSync(join(dir, "node_modules", name)), name).toBe(false);
+  });
+
+  it("type-checks with only the Workers types", async () => {
+    await expect(run(process.execPath, [TSC, "-p", "tsconfig.worker.json"], { cwd: dir })).resolves.toBeDefined();
+  }, 60_000);
+
+  it("bundles with wrangler deploy --dry-run", async () => {
+    const { stdout } = await run(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", "out"], { cwd: dir, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+    expect(stdout).toContain("env.SCORE_ROOM (ScoreRoom)");
+    const bundle = readFileSync(join(dir, "out/worker.js"), "utf8");
+    expect(bundle).toContain("ScoreRoom");
+    expect(bundle).not.toMatch(/better-sqlite3|from "ws"/);
+  }, 60_000);
+
+  it("importing roomkit/node without its peers fails with one line that says what to install", async () => {
+    const failed = await run(process.execPath, ["--input-type=module", "-e", 'await import("roomkit/node")'], { cwd: dir }).catch((error: { stderr: string }) => error);
+    expect("stderr" in failed && failed.stderr).toContain('roomkit/node needs the package "ws", which is not installed: npm install ws better-sqlite3 @hono/node-server');
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", 'const m = await import("roomkit"); const c = await import("roomkit/client"); console.log(typeof m.defineApp, typeof c.RoomClient)'], { cwd: dir });
+    expect(stdout.trim()).toBe("function function");
+  });
+});
