@@ -96,6 +96,15 @@ describe("the packed package", () => {
   });
 });
 
+describe("README.md", () => {
+  it("shows the consumer project's files as they are, so the code it gives users is the code tested here", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    for (const file of ["room.ts", "server.ts", "worker.ts", "wrangler.toml"]) {
+      expect(readme, `README.md shows test/consumer/project/${file} verbatim`).toContain(readFileSync(join(project, file), "utf8").trim());
+    }
+  });
+});
+
 describe("a Node project that installs the tarball", () => {
   let dir: string;
   let server: ChildProcess | undefined;
@@ -117,9 +126,10 @@ describe("a Node project that installs the tarball", () => {
 
   it("runs its own room from the tsc build with plain node, over a real socket", async () => {
     expect(existsSync(join(dir, "build/server.js")), "tsc emitted build/server.js").toBe(true);
-    server = spawn(process.execPath, ["build/server.js"], { cwd: dir, env: { ...process.env, DATA_DIR: join(dir, "data") }, stdio: ["ignore", "pipe", "inherit"] });
+    const env = { ...process.env, PORT: "0", ROOMKIT_DATA_DIR: join(dir, "data"), GAME_TITLE: "smoke" };
+    server = spawn(process.execPath, ["build/server.js"], { cwd: dir, env, stdio: ["ignore", "pipe", "inherit"] });
     const url = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: server!.stdout! }).once("line", resolve);
+      createInterface({ input: server!.stdout! }).once("line", (line) => resolve(line.replace("listening on ", "")));
       server!.once("exit", (code) => reject(new Error(`the user's server exited (code ${code})`)));
     });
     const ann = await TestClient.open(url, "/games/final/ws?player=ann");

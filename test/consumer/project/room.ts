@@ -1,5 +1,5 @@
-// A user's own room, written the way README.md shows: a scoreboard. Each player's name lives in its
-// connection state, the totals in the room's storage, so both survive hibernation.
+// room.ts — a scoreboard. Each player's name lives in its connection state and the totals in the
+// room's storage: both survive hibernation, which resets the room's fields.
 import { defineApp, type BeforeConnectContext, type Connection, type Room, type RoomHost } from "roomkit";
 
 export interface Player {
