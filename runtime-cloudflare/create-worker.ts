@@ -1,7 +1,7 @@
 // The Worker half of a deployment: the shared router in front, one Durable Object class per room
 // type behind it. A room name always maps to the same object (idFromName), wherever the request
 // lands, so everyone in a room talks to one single-threaded instance.
-import type { Context } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { TARGET_HEADER, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
@@ -16,6 +16,11 @@ export type RoomBindings<App extends RoomkitApp> = { readonly [Type in keyof App
 export interface RoomkitWorker<App extends RoomkitApp> {
   /** The module's default export. */
   worker: ExportedHandler<Env>;
+  /**
+   * The rooms' routes, to mount in the Worker's own Hono app: `hono.route(base, rooms.routes)`.
+   * Paths are relative to the mount point; the app's own middleware runs before `onBeforeConnect`.
+   */
+  routes: Hono<{ Bindings: Env }>;
   /** The Durable Object classes, to be exported under the class names wrangler.toml gives. */
   objects: { readonly [Type in keyof App["rooms"]]: RoomObjectClass };
 }
@@ -55,7 +60,11 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
     const deliver = () => namespace.get(namespace.idFromName(target.name)).fetch(new Request(c.req.raw, { headers }));
     return options.serializeUpgrades ? queue(`${binding}\u0000${target.name}`, deliver) : deliver();
   };
-  const router = createRouter(app, connect, (c) => c.env as Env, (c) => limits(c.env as Env));
+  const logLevel: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
+    logLevelFromEnv(c.env);
+    await next();
+  };
+  const router = createRouter<{ Bindings: Env }>(app, connect, (c) => c.env, (c) => limits(c.env), [logLevel]);
 
   const worker: ExportedHandler<Env> = {
     fetch(request, env, ctx) {
@@ -63,7 +72,7 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
       return router.fetch(request, env, ctx);
     },
   };
-  return { worker, objects: objects as RoomkitWorker<App>["objects"] };
+  return { worker, routes: router, objects: objects as RoomkitWorker<App>["objects"] };
 }
 
 const queues = new Map<string, Promise<void>>();

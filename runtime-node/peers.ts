@@ -28,5 +28,5 @@ const [ws, nodeServer, sqlite] = await Promise.all([
 export const { WebSocket, WebSocketServer } = ws;
 export type WebSocket = WS.WebSocket;
 export type WebSocketServer = WS.WebSocketServer;
-export const { createAdaptorServer, upgradeWebSocket } = nodeServer;
+export const { createAdaptorServer, getRequestListener, upgradeWebSocket } = nodeServer;
 export const Database: typeof BetterSqlite3 = sqlite.default;

@@ -4,11 +4,12 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { WebSocket } from "ws";
-import type { Alarms } from "../src/active-room.ts";
+import type { ActiveRoom, Alarms } from "../src/active-room.ts";
 import { newAttachment, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import type { Limits } from "../src/limits.ts";
-import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../src/protocol.ts";
+import { log } from "../src/log.ts";
+import { CloseCode, HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../src/protocol.ts";
 import type { RoomClass } from "../src/room.ts";
 import { AlarmTimers } from "./alarms.ts";
 import { encodeAttachment, type EncodedAttachment } from "./attachment.ts";
@@ -26,6 +27,7 @@ export interface RoomRegistryOptions {
 }
 
 const HEARTBEAT = Buffer.from(HEARTBEAT_REQUEST);
+const ROOM_UNAVAILABLE = { code: CloseCode.INTERNAL_ERROR, reason: "room could not be started" };
 /** One shared empty tag list: most sockets have no tags, and an array each is 16 bytes apiece. */
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
@@ -59,11 +61,40 @@ export class RoomRegistry {
     return { tags: attachment.tags.length === 0 ? NO_TAGS : attachment.tags, attachment: encodeAttachment(attachment, this.options.limits.maxStateBytes, target.name) };
   }
 
-  /** Attach an upgraded socket to its room and tell the room. */
-  accept(target: ConnectTarget, prepared: { tags: readonly string[]; attachment: EncodedAttachment }, ws: WebSocket, request: Request): void {
+  /**
+   * Wakes the room a socket is about to join, before the 101: a room that cannot start (its
+   * constructor throws, its storage cannot be opened) refuses that upgrade and nothing else.
+   */
+  start(target: ConnectTarget): void {
+    const slot = this.ensureSlot(target.type, target.name);
+    try {
+      slot.wake();
+    } catch (error) {
+      this.removeIfEmpty(slot);
+      throw new RoomkitError("ROOM_START_FAILED", target.name, `room type "${target.type}" could not be started`, { cause: error });
+    }
+  }
+
+  /** An upgrade that `start` prepared for did not complete: forget the room if nobody is in it. */
+  abandon(target: ConnectTarget): void {
+    const slot = this.slots.get(key(target.type, target.name));
+    if (slot) this.removeIfEmpty(slot);
+  }
+
+  /**
+   * Attach an upgraded socket to its room and tell the room. The returned promise settles when
+   * onConnect has: until then the room gets no other event from this socket (the order of events
+   * is the same as on Cloudflare, where the 101 waits for onConnect).
+   */
+  accept(target: ConnectTarget, prepared: { tags: readonly string[]; attachment: EncodedAttachment }, ws: WebSocket, request: Request): void | Promise<void> {
     const slot = this.ensureSlot(target.type, target.name);
     const socket: NodeSocket = { ws, tags: prepared.tags, attachment: prepared.attachment };
     slot.add(socket);
+    let opening: Promise<void> | undefined;
+    const deliver = (data: Buffer, isBinary: boolean) => {
+      const payload = isBinary ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data.toString();
+      this.wakeFor(slot, socket)?.message(socket, payload as string | ArrayBuffer);
+    };
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       // The heartbeat is answered here, like Cloudflare's auto-response: the room never sees it,
       // and it does not count as activity, so it cannot keep the room awake.
@@ -71,19 +102,50 @@ export class RoomRegistry {
         ws.send(HEARTBEAT_RESPONSE);
         return;
       }
-      const payload = isBinary ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data.toString();
-      slot.wake().message(socket, payload as string | ArrayBuffer);
+      if (opening) void opening.then(() => deliver(data, isBinary));
+      else deliver(data, isBinary);
     });
     ws.on("close", (code: number, reason: Buffer) => {
       slot.remove(socket);
-      const cut = code === 1006 && socket.closing;
-      const done = cut
-        ? slot.wake().closed(socket, socket.closing!.code, socket.closing!.reason, false)
-        : slot.wake().closed(socket, code, reason.toString(), code !== 1006);
-      void Promise.resolve(done).finally(() => this.removeIfEmpty(slot));
+      const report = () => {
+        const room = this.wakeFor(slot, socket);
+        const cut = code === 1006 && socket.closing;
+        const done = !room
+          ? undefined
+          : cut
+            ? room.closed(socket, socket.closing!.code, socket.closing!.reason, false)
+            : room.closed(socket, code, reason.toString(), code !== 1006);
+        void Promise.resolve(done).finally(() => this.removeIfEmpty(slot));
+      };
+      if (opening) void opening.then(report);
+      else report();
     });
-    ws.on("error", (error: Error) => slot.wake().errored(socket, error));
-    void slot.wake().open(socket, request);
+    ws.on("error", (error: Error) => this.wakeFor(slot, socket)?.errored(socket, error));
+    const room = this.wakeFor(slot, socket);
+    const opened = room?.open(socket, request);
+    if (!opened) return;
+    // Frames already read may still be emitted while paused; those wait on `opening` above.
+    ws.pause();
+    opening = opened.then(() => {
+      opening = undefined;
+      ws.resume();
+    });
+    return opening;
+  }
+
+  /**
+   * The room for an event of `socket`, woken if it hibernated. A room that cannot wake closes this
+   * socket with 1011 and is logged; the exception never reaches a ws listener (nor the process).
+   */
+  private wakeFor(slot: RoomSlot, socket: NodeSocket): ActiveRoom<NodeSocket> | undefined {
+    try {
+      return slot.wake();
+    } catch (error) {
+      log.error(`room ${slot.options.type} "${slot.options.name}" could not be woken:`, error);
+      socket.closing ??= ROOM_UNAVAILABLE;
+      socket.ws.close(ROOM_UNAVAILABLE.code, ROOM_UNAVAILABLE.reason);
+      return undefined;
+    }
   }
 
   /** Drop a room's instance now (tests). Returns how many instances were dropped. */

@@ -10,6 +10,7 @@ export type RoomkitErrorCode =
   | "SOCKET_CLOSED"
   | "INVALID_CLOSE_CODE"
   | "STORAGE"
+  | "ROOM_START_FAILED"
   | "CONFIG";
 
 export class RoomkitError extends Error {

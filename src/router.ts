@@ -1,6 +1,6 @@
 // The HTTP face of every roomkit deployment, shared by both runtimes: room addressing, room-name
 // check, upgrade check, origin check and the auth hook. The runtime supplies only `connect`.
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type Env as HonoEnv, type MiddlewareHandler } from "hono";
 import { checkTags, type ConnectTarget } from "./connect.ts";
 import { RoomkitError } from "./errors.ts";
 import { isValidRoomName, resolveLimits, type Limits } from "./limits.ts";
@@ -60,13 +60,24 @@ export function appLimits(app: RoomkitApp, env: Record<string, unknown> | undefi
   return resolveLimits(app.limits, env);
 }
 
-export function createRouter(app: RoomkitApp, connect: ConnectToRoom, getEnv: (c: Context) => Record<string, unknown>, limits: (c: Context) => Limits) {
-  const router = new Hono();
+/**
+ * The rooms' routes as a Hono app, mountable under any base path (`hono.route(base, routes)`).
+ * `before` runs on the room routes only, after the mounting app's own middleware.
+ */
+export function createRouter<E extends HonoEnv = HonoEnv>(
+  app: RoomkitApp,
+  connect: ConnectToRoom,
+  getEnv: (c: Context<E>) => Record<string, unknown>,
+  limits: (c: Context<E>) => Limits,
+  before: readonly MiddlewareHandler[] = [],
+): Hono<E> {
+  const router = new Hono<E>();
   if (app.page !== undefined) {
     const page = app.page;
     router.get("/", (c) => c.html(page));
   }
   for (const route of app.routes) {
+    for (const middleware of before) router.use(route.path, middleware);
     router.get(route.path, async (c) => {
       const name = route.name ?? c.req.param("name" as never) ?? "";
       if (!isValidRoomName(name)) {

@@ -1,0 +1,52 @@
+// Rooms on any node:http / node:https server (what Express, Fastify and Koa create): one 'upgrade'
+// listener that takes the upgrades for the rooms' own paths and leaves every other upgrade to the
+// server's other listeners (another ws server on the same port keeps working). Plain HTTP requests
+// never reach it: they stay with the server's own handler.
+import type { IncomingMessage, Server as HttpServer } from "node:http";
+import type { Duplex } from "node:stream";
+import { Hono } from "hono";
+import { log } from "../src/log.ts";
+import { OWN_UPGRADE, type OwnUpgrade } from "./room-connector.ts";
+import { writeResponse } from "./refusals.ts";
+
+export type UpgradeServer = Pick<HttpServer, "on" | "off" | "listenerCount">;
+
+/** Installs the listener; returns a function that removes it. */
+export function attachUpgrades(server: UpgradeServer, routes: Hono<any>): () => void {
+  const notOurs = new Response(null, { status: 404 });
+  const app = new Hono();
+  app.route("/", routes);
+  app.notFound(() => notOurs);
+  const onUpgrade = (incoming: IncomingMessage, socket: Duplex, head: Buffer) => void take(incoming, socket, head);
+
+  async function take(incoming: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const own: OwnUpgrade = { socket, head };
+    let response: Response;
+    try {
+      response = await app.fetch(upgradeRequest(incoming), { incoming, outgoing: undefined, [OWN_UPGRADE]: own });
+    } catch (error) {
+      log.error("upgrade failed:", error);
+      response = new Response("Internal server error.", { status: 500 });
+    }
+    if (response === notOurs) {
+      // Someone else's path: theirs to answer. With nobody else listening, nobody would.
+      if (server.listenerCount("upgrade") === 1) await writeResponse(socket, new Response("Not found.", { status: 404 }));
+      return;
+    }
+    // Refusals were written by the rooms' routes themselves; an accepted upgrade is ws's now.
+    if (!own.taken && !socket.writableEnded) await writeResponse(socket, response);
+  }
+
+  server.on("upgrade", onUpgrade);
+  return () => void server.off("upgrade", onUpgrade);
+}
+
+function upgradeRequest(incoming: IncomingMessage): Request {
+  const scheme = (incoming.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+  const url = new URL(incoming.url ?? "/", `${scheme}://${incoming.headers.host ?? "localhost"}`);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  return new Request(url, { headers });
+}

@@ -1,0 +1,84 @@
+// The rooms of an app as parts a Node server is built from: Hono routes to mount in an existing
+// app, the ws server @hono/node-server's serve() takes as `websocket`, `attach` for any node:http
+// server, and `close`. serveRooms is these parts on a server of its own.
+import type { Hono } from "hono";
+import { resolveLimits, type Limits } from "../src/limits.ts";
+import { logLevelFromEnv } from "../src/log.ts";
+import { CloseCode } from "../src/protocol.ts";
+import { createRouter, type RoomkitApp } from "../src/router.ts";
+import { attachUpgrades, type UpgradeServer } from "./attach.ts";
+import { WebSocketServer } from "./peers.ts";
+import { refusalBodies } from "./refusals.ts";
+import { roomConnector, type ConnectorState } from "./room-connector.ts";
+import { RoomRegistry } from "./rooms.ts";
+import { withTooBigReason } from "./socket-adapters.ts";
+
+export interface NodeRoomsOptions {
+  /** What rooms see as `host.env`, and where `ROOMKIT_*` limits are read. Default `process.env`. */
+  env?: Record<string, unknown>;
+  /** Overrides the app's limits and the environment. */
+  limits?: Partial<Limits>;
+  /** Per-room SQLite files live here; ":memory:" keeps nothing. Default `ROOMKIT_DATA_DIR` or `.data`. */
+  dataDir?: string;
+  /** Idle time before a room instance is dropped, as a Durable Object is evicted. Default 10 000 ms. */
+  hibernateAfterMs?: number;
+  /** Let ws compress frames (off by default: it costs CPU and ~300 KB of memory per socket). */
+  perMessageDeflate?: boolean;
+}
+
+export interface NodeRooms {
+  /** The rooms' routes: `hono.route(base, rooms.routes)`; paths are relative to the mount point. */
+  readonly routes: Hono;
+  /** For @hono/node-server v2: `serve({ fetch: hono.fetch, websocket: rooms.websocket })`. */
+  readonly websocket: { server: WebSocketServer };
+  /** Take the upgrades for the rooms' paths (as the app defines them) on any node:http/https server. */
+  attach(server: UpgradeServer): void;
+  /** Close every socket with `code` (1001 by default) and every room database. */
+  close(code?: number, reason?: string): Promise<void>;
+  readonly limits: Limits;
+  /** Drop a room's instance now; its sockets stay open. Returns how many instances were dropped. */
+  hibernate(name: string, type?: string): number;
+  /** @internal The rooms, for roomkit's own tests. */
+  readonly registry: RoomRegistry;
+}
+
+export function nodeRooms(app: RoomkitApp, options: NodeRoomsOptions = {}): NodeRooms {
+  const env = options.env ?? (process.env as Record<string, unknown>);
+  logLevelFromEnv(env);
+  const limits = resolveLimits({ ...app.limits, ...options.limits }, env);
+  const registry = new RoomRegistry({
+    rooms: app.rooms,
+    env,
+    limits,
+    dataDir: options.dataDir ?? (typeof env.ROOMKIT_DATA_DIR === "string" ? env.ROOMKIT_DATA_DIR : ".data"),
+    hibernateAfterMs: options.hibernateAfterMs ?? 10_000,
+  });
+  registry.restoreAlarms();
+  const wss = new WebSocketServer({
+    noServer: true,
+    WebSocket: withTooBigReason(limits.maxMessageBytes),
+    perMessageDeflate: options.perMessageDeflate ?? false,
+    // The registry tracks sockets per room; a second, server-wide set would only cost memory.
+    clientTracking: false,
+    // ws refuses (1009) a frame past this before buffering it whole.
+    maxPayload: limits.maxMessageBytes,
+  });
+  const state: ConnectorState = { closing: false };
+  const routes = createRouter(app, roomConnector(registry, limits, wss, state), () => env, () => limits, [refusalBodies]);
+  const detach: Array<() => void> = [];
+  return {
+    routes,
+    websocket: { server: wss },
+    limits,
+    registry,
+    attach: (server) => void detach.push(attachUpgrades(server, routes)),
+    hibernate: (name, type) => registry.hibernate(name, type),
+    async close(code = CloseCode.GOING_AWAY, reason = "server shutting down") {
+      // Stop accepting first: a client reconnecting during the shutdown would otherwise get a socket
+      // after the registry closed them all, and close would wait for it forever.
+      state.closing = true;
+      for (const remove of detach.splice(0)) remove();
+      await registry.close(code, reason);
+    },
+  };
+}

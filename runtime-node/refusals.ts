@@ -1,0 +1,39 @@
+// Refused upgrades with their reason. @hono/node-server answers a refused upgrade with the status
+// alone (Content-Length: 0); roomkit's refusals must say why (400 bad name, 403 origin, 503 full,
+// the auth hook's own body), so the rooms' routes write the whole response to the socket
+// themselves, and the adapter's own empty reply then finds the socket ended.
+import { STATUS_CODES, type IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { MiddlewareHandler } from "hono";
+
+/** What a Node upgrade carries in the Hono env: the adapter's `{ incoming, outgoing: undefined }`, or ours. */
+export interface UpgradeEnv {
+  incoming?: IncomingMessage;
+  outgoing?: unknown;
+}
+
+/** The raw socket of a request that arrived as an HTTP upgrade (no ServerResponse to write to). */
+export function upgradeSocket(env: unknown): Duplex | undefined {
+  const e = env as UpgradeEnv | undefined;
+  return e?.incoming !== undefined && e.outgoing === undefined ? e.incoming.socket : undefined;
+}
+
+export async function writeResponse(socket: Duplex, response: Response): Promise<void> {
+  if (socket.destroyed) return;
+  const body = Buffer.from(await response.arrayBuffer());
+  const lines = [`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`];
+  response.headers.forEach((value, name) => {
+    if (name !== "content-length" && name !== "connection") lines.push(`${name}: ${value}`);
+  });
+  lines.push(`Content-Length: ${body.length}`, "Connection: close", "", "");
+  socket.once("finish", () => socket.destroy());
+  socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]));
+}
+
+/** Room-route middleware: a refused upgrade is written out with its body. */
+export const refusalBodies: MiddlewareHandler = async (c, next) => {
+  await next();
+  const socket = upgradeSocket(c.env);
+  if (!socket || c.res.status < 300 || socket.destroyed) return;
+  await writeResponse(socket, c.res.clone());
+};

@@ -1,0 +1,104 @@
+// The Node side of the router's `connect`: admission (shutdown, full room, first attachment, room
+// start) before the 101, then the handshake — through @hono/node-server's upgradeWebSocket when
+// the app is served by its `serve({ websocket })`, or straight through ws when roomkit took the
+// upgrade itself (`attach`) — and the socket handed to its room.
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Context } from "hono";
+import type { ConnectTarget } from "../src/connect.ts";
+import { RoomkitError } from "../src/errors.ts";
+import type { Limits } from "../src/limits.ts";
+import { log } from "../src/log.ts";
+import { CloseCode } from "../src/protocol.ts";
+import type { ConnectToRoom } from "../src/router.ts";
+import { upgradeWebSocket, type WebSocket, type WebSocketServer } from "./peers.ts";
+import type { UpgradeEnv } from "./refusals.ts";
+import type { RoomRegistry } from "./rooms.ts";
+import { dropAdapterListeners, listenerSnapshot } from "./socket-adapters.ts";
+
+/** Set in the Hono env by `attach`: the upgrade roomkit completes itself. */
+export const OWN_UPGRADE = Symbol("roomkit upgrade");
+export interface OwnUpgrade {
+  socket: Duplex;
+  head: Buffer;
+  /** Set by the connector once the handshake is under way. */
+  taken?: boolean;
+}
+type NodeEnv = UpgradeEnv & { wss?: WebSocketServer; [OWN_UPGRADE]?: OwnUpgrade };
+
+export interface ConnectorState {
+  closing: boolean;
+}
+
+export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSocketServer, state: ConnectorState): ConnectToRoom {
+  return (c: Context, target: ConnectTarget) => {
+    const env = c.env as NodeEnv | undefined;
+    const own = env?.[OWN_UPGRADE];
+    const incoming: IncomingMessage | undefined = env?.incoming;
+    if (!incoming || (!own && env?.outgoing !== undefined)) {
+      // Node delivered it as a plain request: no "Connection: Upgrade", so no socket to take over.
+      return c.text('A WebSocket upgrade needs the headers "Connection: Upgrade" and "Upgrade: websocket".', 400);
+    }
+    if (!own && env?.wss !== wss) {
+      return c.text("This server's `websocket` option is not the rooms' own: pass `websocket: rooms.websocket` to serve().", 500);
+    }
+    if (state.closing) return c.text("Server shutting down.", 503);
+    if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
+      return c.text(`Room "${target.name}" is full (${limits.maxConnectionsPerRoom} connections).`, 503);
+    }
+    let prepared: ReturnType<RoomRegistry["prepare"]>;
+    try {
+      prepared = registry.prepare(target);
+      registry.start(target);
+    } catch (error) {
+      if (!(error instanceof RoomkitError)) throw error;
+      if (error.code !== "ROOM_START_FAILED") return c.text(error.message, 400);
+      log.error(`room ${target.type} "${target.name}" could not be started:`, error.cause);
+      return c.text(`Room "${target.name}" could not be started; try again later.`, 503);
+    }
+    const socket = incoming.socket;
+    const abandon = () => registry.abandon(target);
+    socket.once("close", abandon);
+    const request = c.req.raw;
+    const onSocket = (ws: WebSocket): void => {
+      socket.off("close", abandon);
+      if (state.closing) {
+        ws.terminate();
+        return;
+      }
+      if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
+        socket.uncork();
+        ws.close(CloseCode.TRY_AGAIN_LATER, "room is full");
+        return;
+      }
+      let opened: void | Promise<void>;
+      try {
+        opened = registry.accept(target, prepared, ws, request);
+      } catch (error) {
+        log.error(`room ${target.type} "${target.name}": could not accept a socket:`, error);
+        socket.uncork();
+        ws.close(CloseCode.INTERNAL_ERROR, "could not accept the connection");
+        return;
+      }
+      if (opened) void opened.then(() => socket.uncork());
+      else socket.uncork();
+    };
+    // The 101 (and what onConnect sends) stays in the socket's buffer until onConnect has settled,
+    // as on Cloudflare, where the Durable Object answers the upgrade after onConnect.
+    socket.cork();
+    if (own) {
+      own.taken = true;
+      wss.handleUpgrade(incoming, own.socket, own.head, onSocket);
+      return new Response(null, { status: 200 });
+    }
+    const upgrade = upgradeWebSocket(() => ({
+      onOpen: (_event, context) => {
+        const ws = context.raw as WebSocket;
+        const before = listenerSnapshot(ws);
+        onSocket(ws);
+        dropAdapterListeners(ws, before, listenerSnapshot(ws));
+      },
+    }));
+    return upgrade(c, async () => {}) as Promise<Response>;
+  };
+}
