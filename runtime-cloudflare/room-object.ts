@@ -68,8 +68,8 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
         // Before any socket is accepted: a room whose constructor throws refuses the upgrade.
         active = this.room();
       } catch (error) {
-        log.error(`room "${target.name}": the room could not be constructed:`, error);
-        return text(`Room "${target.name}" could not be started.`, 500);
+        log.error(`room ${options.type} "${target.name}" could not be started:`, error);
+        return text(`Room "${target.name}" could not be started; try again later.`, 503);
       }
       // Compatibility dates from 2026-03-17 default to Blob; rooms are promised ArrayBuffers.
       server.binaryType = "arraybuffer";

@@ -23,9 +23,21 @@ class SlowConnectRoom implements Room {
   }
 }
 
+/** Its constructor throws once `broken` is true (a room that can no longer start or wake). */
+let broken = false;
+class FragileRoom implements Room {
+  constructor() {
+    if (broken) throw new Error("cannot open storage");
+  }
+  onMessage(conn: Connection, data: string | ArrayBuffer) {
+    conn.send(String(data));
+  }
+}
+
 const app = defineApp({
-  rooms: { probe: ProbeRoom, slow: SlowConnectRoom },
+  rooms: { probe: ProbeRoom, slow: SlowConnectRoom, fragile: FragileRoom },
   routes: [
+    { path: "/fragile/:name/ws", room: "fragile" },
     { path: "/probe/:name/ws", room: "probe" },
     { path: "/slow/:name/ws", room: "slow" },
   ],
@@ -105,5 +117,27 @@ describe("order of events with an async onConnect (Node; Cloudflare answers the 
     client.send("hi");
     expect(await client.nextText()).toBe("connected");
     expect(await client.nextText()).toBe("echo:hi");
+  });
+});
+
+describe("a room that cannot start or wake (Node)", () => {
+  it("refuses that upgrade with 503 and a body, closes a woken socket with 1011, and other rooms go on", async () => {
+    rooms = nodeRooms(app, { dataDir: ":memory:", env: { ROOMKIT_LOG: "silent" } });
+    server = createServer();
+    rooms.attach(server);
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const url = urlOf(server);
+    const watcher = await TestClient.open(url, "/probe/watcher/ws");
+    const early = await TestClient.open(url, "/fragile/f1/ws");
+    broken = true;
+    try {
+      expect(await TestClient.refusal(url, "/fragile/f2/ws")).toEqual({ status: 503, body: 'Room "f2" could not be started; try again later.' });
+      expect(rooms.hibernate("f1", "fragile")).toBe(1);
+      early.send("wake up");
+      expect(await early.closed).toEqual({ code: 1011, reason: "room could not be started" });
+    } finally {
+      broken = false;
+    }
+    expect((await whoami(watcher)).state).toEqual({ user: null });
   });
 });
