@@ -21,7 +21,7 @@ beforeAll(async () => {
     scriptPath: script,
     modulesRoot: dir,
     ...wranglerCompatibility(),
-    durableObjects: { ROOM_PROBE: { className: "Room_probe", useSQLite: true } },
+    durableObjects: { ROOM_PROBE: { className: "Room_probe", useSQLite: true }, ROOM_SLOW: { className: "Room_slow", useSQLite: true } },
     bindings: { ROOMKIT_LOG: "silent" },
     host: "127.0.0.1",
     port: 0,
@@ -50,5 +50,16 @@ describe("mounted in a user's Hono Worker (workerd)", () => {
     expect((await TestClient.refusal(url, "/realtime/probe/mounted-2/ws")).status).toBe(401);
     expect(await TestClient.refusal(url, "/realtime/probe/bad%20name/ws?token=let-me-in")).toMatchObject({ status: 400, body: expect.stringContaining("Invalid room name") });
     expect((await TestClient.refusal(url, "/probe/mounted-3/ws?token=let-me-in")).status).toBe(404);
+  });
+});
+
+describe("order of events with an async onConnect (workerd)", () => {
+  it("answers the upgrade only once onConnect has settled, and its frames come first", async () => {
+    const started = Date.now();
+    const client = await TestClient.open(url, "/realtime/slow/s1/ws?token=let-me-in");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    client.send("hi");
+    expect(await client.nextText()).toBe("connected");
+    expect(await client.nextText()).toBe("echo:hi");
   });
 });

@@ -3,17 +3,33 @@ import { Hono } from "hono";
 import { createWorker } from "../../runtime-cloudflare/index.ts";
 import { ProbeRoom } from "../fixtures/rooms.ts";
 import { defineApp } from "../../src/router.ts";
+import type { Connection, Room } from "../../src/room.ts";
 
 interface Env {
   ROOM_PROBE: DurableObjectNamespace;
+  ROOM_SLOW: DurableObjectNamespace;
+}
+
+/** onConnect takes 300 ms, then sends "connected"; every message is echoed. */
+class SlowConnectRoom implements Room {
+  async onConnect(conn: Connection) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    conn.send("connected");
+  }
+  onMessage(conn: Connection, data: string | ArrayBuffer) {
+    conn.send(`echo:${String(data)}`);
+  }
 }
 
 const app = defineApp({
-  rooms: { probe: ProbeRoom },
-  routes: [{ path: "/probe/:name/ws", room: "probe" }],
+  rooms: { probe: ProbeRoom, slow: SlowConnectRoom },
+  routes: [
+    { path: "/probe/:name/ws", room: "probe" },
+    { path: "/slow/:name/ws", room: "slow" },
+  ],
   onBeforeConnect: ({ request }) => ({ state: { user: request.headers.get("x-user") }, tags: [] }),
 });
-const rooms = createWorker(app, { probe: "ROOM_PROBE" });
+const rooms = createWorker(app, { probe: "ROOM_PROBE", slow: "ROOM_SLOW" });
 const hono = new Hono<{ Bindings: Env }>();
 hono.get("/api/health", (c) => c.json({ ok: true }));
 hono.use("/realtime/*", async (c, next) => {
@@ -27,3 +43,4 @@ hono.use("/realtime/*", async (c, next) => {
 hono.route("/realtime", rooms.routes);
 export default hono;
 export const Room_probe = rooms.objects.probe;
+export const Room_slow = rooms.objects.slow;
