@@ -72,18 +72,17 @@ export class RoomRegistry {
         return;
       }
       const payload = isBinary ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data.toString();
-      slot.wake().message(socket, payload as string | ArrayBuffer);
+      slot.run((room) => room.message(socket, payload as string | ArrayBuffer));
     });
     ws.on("close", (code: number, reason: Buffer) => {
       slot.remove(socket);
       const cut = code === 1006 && socket.closing;
-      const done = cut
-        ? slot.wake().closed(socket, socket.closing!.code, socket.closing!.reason, false)
-        : slot.wake().closed(socket, code, reason.toString(), code !== 1006);
-      void Promise.resolve(done).finally(() => this.removeIfEmpty(slot));
+      slot.run((room) =>
+        cut ? room.closed(socket, socket.closing!.code, socket.closing!.reason, false) : room.closed(socket, code, reason.toString(), code !== 1006),
+      );
     });
-    ws.on("error", (error: Error) => slot.wake().errored(socket, error));
-    void slot.wake().open(socket, request);
+    ws.on("error", (error: Error) => slot.run((room) => room.errored(socket, error)));
+    void slot.run((room) => room.open(socket, request));
   }
 
   /** Drop a room's instance now (tests). Returns how many instances were dropped. */
@@ -149,7 +148,7 @@ export class RoomRegistry {
       limits: this.options.limits,
       storage: () => this.storage(type, name),
       alarms: this.alarms(type, name),
-    });
+    }, (settled) => this.removeIfEmpty(settled));
     this.slots.set(id, slot);
     return slot;
   }
@@ -190,16 +189,12 @@ export class RoomRegistry {
     if (typeof at !== "number") return this.removeIfEmpty(slot);
     // Cleared before the handler runs, as on Cloudflare, so onAlarm may set the next one.
     storage.setMeta("alarm", null);
-    try {
-      await slot.wake().alarm();
-    } finally {
-      this.removeIfEmpty(slot);
-    }
+    await slot.run((room) => room.alarm());
   }
 
   private hibernateIdle(): void {
     const cutoff = Date.now() - this.options.hibernateAfterMs;
-    for (const slot of this.slots.values()) if (slot.awake && slot.lastEventAt <= cutoff) this.hibernateSlot(slot);
+    for (const slot of this.slots.values()) if (slot.awake && slot.idle && slot.lastEventAt <= cutoff) this.hibernateSlot(slot);
     this.closeUnusedDatabases(cutoff);
   }
 
@@ -226,7 +221,8 @@ export class RoomRegistry {
    */
   private removeIfEmpty(slot: RoomSlot): void {
     const id = key(slot.options.type, slot.options.name);
-    if (slot.size > 0 || this.slots.get(id) !== slot) return;
+    // A handler still awaiting keeps the slot: a newcomer must find this instance, not build a second.
+    if (slot.size > 0 || !slot.idle || this.slots.get(id) !== slot) return;
     slot.hibernate();
     this.slots.delete(id);
     if (this.databases.has(id)) this.emptySince.set(id, Date.now());
