@@ -40,8 +40,49 @@ export class RoomSlot implements SocketBackend<NodeSocket> {
   lastEventAt = Date.now();
   /** How many times a room instance was constructed here (observability and tests). */
   wakeups = 0;
+  /** Handlers (and alarms) started and not yet settled: workerd never evicts an object with one. */
+  private inFlight = 0;
 
-  constructor(readonly options: RoomSlotOptions) {}
+  constructor(
+    readonly options: RoomSlotOptions,
+    /** Called whenever the last handler in flight settles (the registry then re-checks the slot). */
+    private readonly onSettled: (slot: RoomSlot) => void = () => {},
+  ) {}
+
+  /** True while no handler is running: the room may hibernate or be removed. */
+  get idle(): boolean {
+    return this.inFlight === 0;
+  }
+
+  /**
+   * Runs one event on the room instance (waking it), counting it as in flight until it settles,
+   * so the sweeper cannot drop the instance under a handler that is still awaiting. The idle time
+   * starts again when the event ends, as on workerd.
+   */
+  run<T>(event: (room: ActiveRoom<NodeSocket>) => T): T {
+    const room = this.wake();
+    this.inFlight++;
+    let result: T;
+    try {
+      result = event(room);
+    } catch (error) {
+      this.settle();
+      throw error;
+    }
+    if (result && typeof (result as { then?: unknown }).then === "function") {
+      (result as unknown as Promise<unknown>).then(
+        () => this.settle(),
+        () => this.settle(),
+      );
+    } else this.settle();
+    return result;
+  }
+
+  private settle(): void {
+    this.inFlight--;
+    this.lastEventAt = Date.now();
+    if (this.inFlight === 0) this.onSettled(this);
+  }
 
   get awake(): boolean {
     return this.active !== null;
@@ -59,7 +100,7 @@ export class RoomSlot implements SocketBackend<NodeSocket> {
 
   /** Drop the room instance; sockets stay open with their attachments. */
   hibernate(): boolean {
-    if (!this.active) return false;
+    if (!this.active || this.inFlight > 0) return false;
     this.active = null;
     return true;
   }

@@ -27,6 +27,8 @@ export interface RoomRegistryOptions {
 }
 
 const HEARTBEAT = Buffer.from(HEARTBEAT_REQUEST);
+/** What runFor returns when the room could not be woken for the event. */
+const NOT_WOKEN = Symbol("not woken");
 const ROOM_UNAVAILABLE = { code: CloseCode.INTERNAL_ERROR, reason: "room could not be started" };
 /** One shared empty tag list: most sockets have no tags, and an array each is 16 bytes apiece. */
 const NO_TAGS: readonly string[] = Object.freeze([]);
@@ -93,7 +95,7 @@ export class RoomRegistry {
     let opening: Promise<void> | undefined;
     const deliver = (data: Buffer, isBinary: boolean) => {
       const payload = isBinary ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data.toString();
-      this.wakeFor(slot, socket)?.message(socket, payload as string | ArrayBuffer);
+      this.runFor(slot, socket, (room) => room.message(socket, payload as string | ArrayBuffer));
     };
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       // The heartbeat is answered here, like Cloudflare's auto-response: the room never sees it,
@@ -108,22 +110,19 @@ export class RoomRegistry {
     ws.on("close", (code: number, reason: Buffer) => {
       slot.remove(socket);
       const report = () => {
-        const room = this.wakeFor(slot, socket);
         const cut = code === 1006 && socket.closing;
-        const done = !room
-          ? undefined
-          : cut
-            ? room.closed(socket, socket.closing!.code, socket.closing!.reason, false)
-            : room.closed(socket, code, reason.toString(), code !== 1006);
-        void Promise.resolve(done).finally(() => this.removeIfEmpty(slot));
+        const reported = this.runFor(slot, socket, (room) =>
+          cut ? room.closed(socket, socket.closing!.code, socket.closing!.reason, false) : room.closed(socket, code, reason.toString(), code !== 1006),
+        );
+        // A room that could not wake has no event to settle; remove it here if it is empty.
+        if (reported === NOT_WOKEN) this.removeIfEmpty(slot);
       };
       if (opening) void opening.then(report);
       else report();
     });
-    ws.on("error", (error: Error) => this.wakeFor(slot, socket)?.errored(socket, error));
-    const room = this.wakeFor(slot, socket);
-    const opened = room?.open(socket, request);
-    if (!opened) return;
+    ws.on("error", (error: Error) => this.runFor(slot, socket, (room) => room.errored(socket, error)));
+    const opened = this.runFor(slot, socket, (room) => room.open(socket, request));
+    if (!opened || opened === NOT_WOKEN) return;
     // Frames already read may still be emitted while paused; those wait on `opening` above.
     ws.pause();
     opening = opened.then(() => {
@@ -134,17 +133,18 @@ export class RoomRegistry {
   }
 
   /**
-   * The room for an event of `socket`, woken if it hibernated. A room that cannot wake closes this
-   * socket with 1011 and is logged; the exception never reaches a ws listener (nor the process).
+   * Runs one event of `socket` in its room (woken if it hibernated; counted as in flight until it
+   * settles). A room that cannot wake closes this socket with 1011 and is logged; the exception
+   * never reaches a ws listener (nor the process).
    */
-  private wakeFor(slot: RoomSlot, socket: NodeSocket): ActiveRoom<NodeSocket> | undefined {
+  private runFor<T>(slot: RoomSlot, socket: NodeSocket, event: (room: ActiveRoom<NodeSocket>) => T): T | typeof NOT_WOKEN {
     try {
-      return slot.wake();
+      return slot.run(event);
     } catch (error) {
       log.error(`room ${slot.options.type} "${slot.options.name}" could not be woken:`, error);
       socket.closing ??= ROOM_UNAVAILABLE;
       socket.ws.close(ROOM_UNAVAILABLE.code, ROOM_UNAVAILABLE.reason);
-      return undefined;
+      return NOT_WOKEN;
     }
   }
 
@@ -211,7 +211,7 @@ export class RoomRegistry {
       limits: this.options.limits,
       storage: () => this.storage(type, name),
       alarms: this.alarms(type, name),
-    });
+    }, (settled) => this.removeIfEmpty(settled));
     this.slots.set(id, slot);
     return slot;
   }
@@ -252,16 +252,12 @@ export class RoomRegistry {
     if (typeof at !== "number") return this.removeIfEmpty(slot);
     // Cleared before the handler runs, as on Cloudflare, so onAlarm may set the next one.
     storage.setMeta("alarm", null);
-    try {
-      await slot.wake().alarm();
-    } finally {
-      this.removeIfEmpty(slot);
-    }
+    await slot.run((room) => room.alarm());
   }
 
   private hibernateIdle(): void {
     const cutoff = Date.now() - this.options.hibernateAfterMs;
-    for (const slot of this.slots.values()) if (slot.awake && slot.lastEventAt <= cutoff) this.hibernateSlot(slot);
+    for (const slot of this.slots.values()) if (slot.awake && slot.idle && slot.lastEventAt <= cutoff) this.hibernateSlot(slot);
     this.closeUnusedDatabases(cutoff);
   }
 
@@ -288,7 +284,8 @@ export class RoomRegistry {
    */
   private removeIfEmpty(slot: RoomSlot): void {
     const id = key(slot.options.type, slot.options.name);
-    if (slot.size > 0 || this.slots.get(id) !== slot) return;
+    // A handler still awaiting keeps the slot: a newcomer must find this instance, not build a second.
+    if (slot.size > 0 || !slot.idle || this.slots.get(id) !== slot) return;
     slot.hibernate();
     this.slots.delete(id);
     if (this.databases.has(id)) this.emptySince.set(id, Date.now());

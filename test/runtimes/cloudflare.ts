@@ -50,6 +50,7 @@ export const cloudflareRuntime: RuntimeHandle = {
     }
     return {
       url: url.origin,
+      idleMs: 10_000,
       async hibernate(room, type) {
         // Rejects ("not currently running") when the object is already hibernated.
         await mf.unsafeEvictDurableObject("", classFor(type), { name: room, webSockets: "hibernate" });

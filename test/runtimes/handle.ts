@@ -18,6 +18,8 @@ export interface StartOptions {
 export interface RunningRuntime {
   /** http://127.0.0.1:<port> */
   readonly url: string;
+  /** How long a room stays awake without events before it hibernates by itself (Cloudflare: ~10 s). */
+  readonly idleMs: number;
   /** Really evicts/drops the room instance now; its sockets stay open. */
   hibernate(room: string, type: string): Promise<void>;
   /**

@@ -16,12 +16,14 @@ export const nodeRuntime: RuntimeHandle = {
         port,
         dataDir,
         env: { ROOMKIT_LOG: "silent", ...options.env },
-        hibernateAfterMs: options.hibernateAfterMs ?? 10_000,
+        hibernateAfterMs: idleMs,
       });
+    const idleMs = options.hibernateAfterMs ?? 10_000;
     let server = await serve(0);
     const port = Number(new URL(server.url).port);
     return {
       url: server.url,
+      idleMs,
       async hibernate(room, type) {
         if (server.hibernate(room, type) !== 1) throw new Error(`room ${type}/${room} was not awake`);
       },
