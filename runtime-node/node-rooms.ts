@@ -1,6 +1,7 @@
 // The rooms of an app as parts a Node server is built from: Hono routes to mount in an existing
 // app, the ws server @hono/node-server's serve() takes as `websocket`, `attach` for any node:http
 // server, and `close`. serveRooms is these parts on a server of its own.
+import type { WebSocketServerLike } from "@hono/node-server";
 import type { Hono } from "hono";
 import { resolveLimits, type Limits } from "../src/limits.ts";
 import { logLevelFromEnv } from "../src/log.ts";
@@ -30,7 +31,8 @@ export interface NodeRooms {
   /** The rooms' routes: `hono.route(base, rooms.routes)`; paths are relative to the mount point. */
   readonly routes: Hono;
   /** For @hono/node-server v2: `serve({ fetch: hono.fetch, websocket: rooms.websocket })`. */
-  readonly websocket: { server: WebSocketServer };
+  // Typed as @hono/node-server's own interface, so that a user's project type-checks without @types/ws.
+  readonly websocket: { server: WebSocketServerLike };
   /** Take the upgrades for the rooms' paths (as the app defines them) on any node:http/https server. */
   attach(server: UpgradeServer): void;
   /** Close every socket with `code` (1001 by default) and every room database. */
