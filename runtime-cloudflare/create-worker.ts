@@ -27,6 +27,7 @@ export interface RoomkitWorker<App extends RoomkitApp> {
 
 export interface WorkerOptions {
   /**
+   * @internal For roomkit's own test worker only; not part of the published declarations.
    * Hand upgrades for one room to its object one at a time (per isolate). workerd 1.20260730
    * (the one in the pinned miniflare, not wrangler 4.86's) never hibernates an object that
    * received two upgrades at once (workerd issue #6862); the contract suite turns this on.
