@@ -9,19 +9,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { nodeRooms, type NodeRooms } from "../../runtime-node/index.ts";
 import { defineApp } from "../../src/router.ts";
 import type { Connection, Room } from "../../src/room.ts";
-import { ProbeRoom } from "../fixtures/rooms.ts";
+import { ProbeRoom, SlowConnectRoom } from "../fixtures/rooms.ts";
 import { TestClient } from "../support/client.ts";
 
-/** onConnect takes 300 ms, then sends "connected"; every later event is reported back to the client. */
-class SlowConnectRoom implements Room {
-  async onConnect(conn: Connection) {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    conn.send("connected");
-  }
-  onMessage(conn: Connection, data: string | ArrayBuffer) {
-    conn.send(`echo:${String(data)}`);
-  }
-}
 
 /** Its constructor throws once `broken` is true (a room that can no longer start or wake). */
 let broken = false;

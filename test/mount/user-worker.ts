@@ -1,25 +1,14 @@
 // A user's own Worker: its Hono app with its own route and middleware, the rooms mounted under /realtime.
 import { Hono } from "hono";
 import { createWorker } from "../../runtime-cloudflare/index.ts";
-import { ProbeRoom } from "../fixtures/rooms.ts";
+import { ProbeRoom, SlowConnectRoom } from "../fixtures/rooms.ts";
 import { defineApp } from "../../src/router.ts";
-import type { Connection, Room } from "../../src/room.ts";
 
 interface Env {
   ROOM_PROBE: DurableObjectNamespace;
   ROOM_SLOW: DurableObjectNamespace;
 }
 
-/** onConnect takes 300 ms, then sends "connected"; every message is echoed. */
-class SlowConnectRoom implements Room {
-  async onConnect(conn: Connection) {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    conn.send("connected");
-  }
-  onMessage(conn: Connection, data: string | ArrayBuffer) {
-    conn.send(`echo:${String(data)}`);
-  }
-}
 
 const app = defineApp({
   rooms: { probe: ProbeRoom, slow: SlowConnectRoom },
