@@ -38,8 +38,11 @@ export interface NodeRooms {
   /** Close every socket with `code` (1001 by default) and every room database. */
   close(code?: number, reason?: string): Promise<void>;
   readonly limits: Limits;
-  /** Drop a room's instance now; its sockets stay open. Returns how many instances were dropped. */
-  hibernate(name: string, type?: string): number;
+  /**
+   * Drop the instance of room `type`/`name` now (every awake room of `type` without a name); its
+   * sockets stay open. Returns how many instances were dropped: 0 when already hibernated.
+   */
+  hibernate(type: string, name?: string): number;
   /** @internal The rooms, for roomkit's own tests. */
   readonly registry: RoomRegistry;
 }
@@ -74,7 +77,7 @@ export function nodeRooms(app: RoomkitApp, options: NodeRoomsOptions = {}): Node
     limits,
     registry,
     attach: (server) => void detach.push(attachUpgrades(server, routes)),
-    hibernate: (name, type) => registry.hibernate(name, type),
+    hibernate: (type, name) => registry.hibernate(type, name),
     async close(code = CloseCode.GOING_AWAY, reason = "server shutting down") {
       // Stop accepting first: a client reconnecting during the shutdown would otherwise get a socket
       // after the registry closed them all, and close would wait for it forever.

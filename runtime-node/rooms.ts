@@ -148,11 +148,11 @@ export class RoomRegistry {
     }
   }
 
-  /** Drop a room's instance now (tests). Returns how many instances were dropped. */
-  hibernate(name: string, type?: string): number {
+  /** Drop the instance of room `type`/`name` (every room of `type` without a name) now. Returns how many were dropped. */
+  hibernate(type: string, name?: string): number {
     let dropped = 0;
     for (const slot of this.slots.values()) {
-      if (slot.options.name === name && (type === undefined || slot.options.type === type) && this.hibernateSlot(slot)) dropped++;
+      if (slot.options.type === type && (name === undefined || slot.options.name === name) && this.hibernateSlot(slot)) dropped++;
     }
     return dropped;
   }

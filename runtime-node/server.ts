@@ -19,8 +19,11 @@ export interface RoomServer {
   /** @internal The rooms of this server, for roomkit's own tests. */
   readonly registry: RoomRegistry;
   readonly limits: Limits;
-  /** Drop a room's instance now; its sockets stay open. Returns how many instances were dropped. */
-  hibernate(name: string, type?: string): number;
+  /**
+   * Drop the instance of room `type`/`name` now (every awake room of `type` without a name); its
+   * sockets stay open. Returns how many instances were dropped: 0 when already hibernated.
+   */
+  hibernate(type: string, name?: string): number;
   /** Close every socket with `code` (1001 by default), then the HTTP server. */
   close(code?: number, reason?: string): Promise<void>;
 }

@@ -110,7 +110,9 @@ export function browserSuite(handle: RuntimeHandle): void {
     });
 
     it("the room's object is evicted while one page keeps sending: every message arrives once, in order", async () => {
-      const pages = await whileSending("evict", (room) => rt.hibernate(room, "chat"));
+      const pages = await whileSending("evict", async (room) => {
+        expect(await rt.hibernate("chat", room)).toBe(true);
+      });
       await shot(pages.sender, "after-eviction-desktop");
     });
 

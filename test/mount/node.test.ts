@@ -122,7 +122,7 @@ describe("a room that cannot start or wake (Node)", () => {
     broken = true;
     try {
       expect(await TestClient.refusal(url, "/fragile/f2/ws")).toEqual({ status: 503, body: 'Room "f2" could not be started; try again later.' });
-      expect(rooms.hibernate("f1", "fragile")).toBe(1);
+      expect(rooms.hibernate("fragile", "f1")).toBe(1);
       early.send("wake up");
       expect(await early.closed).toEqual({ code: 1011, reason: "room could not be started" });
     } finally {

@@ -63,7 +63,7 @@ describe("Node runtime: a hibernated room's database", () => {
     expect(storage.isOpen).toBe(true);
     expect(storage.opens).toBe(1);
 
-    expect(server.hibernate("lobby", "chat")).toBe(1);
+    expect(server.hibernate("chat", "lobby")).toBe(1);
     expect(storage.isOpen).toBe(false);
 
     // A live message wakes the room: the database reopens, the message is stored after the others.
@@ -96,7 +96,7 @@ describe("Node runtime: a hibernated room's database", () => {
     expect(await voter.next()).toMatchObject({ type: "poll", open: true });
     chair.send({ type: "vote", option: 0 });
     expect(await voter.nextMatching((f) => f.type === "poll" && f.counts[0] === 1)).toMatchObject({ open: true });
-    server.hibernate("fast", "poll");
+    server.hibernate("poll", "fast");
     expect(server.registry.database("poll", "fast")!.isOpen).toBe(false);
     expect(await voter.nextMatching((f) => f.type === "result")).toMatchObject({ counts: [1, 0], winners: [0] });
   });
@@ -129,7 +129,7 @@ describe("Node runtime: a hibernated room's database", () => {
   it("stays open when the data directory is :memory:, since closing it would drop the data", async () => {
     const server = await start(MEMORY);
     const ann = await firstMessage(server.url, "volatile", "kept");
-    server.hibernate("volatile", "chat");
+    server.hibernate("chat", "volatile");
     expect(server.registry.database("chat", "volatile")!.isOpen).toBe(true);
     const late = await open(server.url, "/rooms/volatile/ws");
     expect(await late.next()).toMatchObject({ message: "kept", seq: 1 });

@@ -51,9 +51,14 @@ export const cloudflareRuntime: RuntimeHandle = {
     return {
       url: url.origin,
       idleMs: 10_000,
-      async hibernate(room, type) {
-        // Rejects ("not currently running") when the object is already hibernated.
-        await mf.unsafeEvictDurableObject("", classFor(type), { name: room, webSockets: "hibernate" });
+      async hibernate(type, name) {
+        try {
+          await mf.unsafeEvictDurableObject("", classFor(type), { name, webSockets: "hibernate" });
+          return true;
+        } catch (error) {
+          if (/not currently running/i.test(String((error as Error).message))) return false;
+          throw error;
+        }
       },
       async stop() {
         await mf.dispose();

@@ -20,8 +20,8 @@ export interface RunningRuntime {
   readonly url: string;
   /** How long a room stays awake without events before it hibernates by itself (Cloudflare: ~10 s). */
   readonly idleMs: number;
-  /** Really evicts/drops the room instance now; its sockets stay open. */
-  hibernate(room: string, type: string): Promise<void>;
+  /** Really evicts/drops the room instance now; its sockets stay open. False if it was not awake. */
+  hibernate(type: string, name: string): Promise<boolean>;
   /**
    * Only with `capabilities.restart`: stops the server (sockets closed with 1001, as on a deploy),
    * leaves the port unserved for `downtimeMs`, then starts it again on the same port and data.

@@ -24,8 +24,8 @@ export const nodeRuntime: RuntimeHandle = {
     return {
       url: server.url,
       idleMs,
-      async hibernate(room, type) {
-        if (server.hibernate(room, type) !== 1) throw new Error(`room ${type}/${room} was not awake`);
+      async hibernate(type, name) {
+        return server.hibernate(type, name) === 1;
       },
       async restart({ downtimeMs = 0 } = {}) {
         await server.close();

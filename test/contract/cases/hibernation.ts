@@ -14,7 +14,7 @@ export function hibernationCases(ctx: SuiteContext): void {
       const whoA = await ctx.ask(a, { cmd: "whoami" });
       const whoB = await ctx.ask(b, { cmd: "whoami" });
 
-      await ctx.rt.hibernate(name, "probe");
+      expect(await ctx.rt.hibernate("probe", name)).toBe(true);
 
       expect(await ctx.ask(a, { cmd: "whoami" })).toEqual(whoA);
       expect(await ctx.ask(b, { cmd: "whoami" })).toEqual(whoB);
@@ -36,7 +36,7 @@ export function hibernationCases(ctx: SuiteContext): void {
       // Every broadcast a socket received, in order (ask() skips frames, `frames` keeps them all).
       const heard = (socket: typeof a) => socket.frames.filter((f) => f.includes('"type":"broadcast"')).map((f) => JSON.parse(f).data);
 
-      await ctx.rt.hibernate(name, "probe");
+      expect(await ctx.rt.hibernate("probe", name)).toBe(true);
       // The new instance has seen only a (the sender), not b: b is found by its attachment.
       await ctx.ask(a, { cmd: "broadcast", data: "not to b", except: [idB] });
       // Now both a and b have been seen; an id of no connection changes nothing.
@@ -59,7 +59,7 @@ export function hibernationCases(ctx: SuiteContext): void {
       expect(await b!.nextText()).toBe("before");
       expect(await a!.next()).toEqual({ type: "sent", to: 1 });
 
-      await ctx.rt.hibernate(name, "leaky");
+      expect(await ctx.rt.hibernate("leaky", name)).toBe(true);
 
       a!.send("after");
       expect(await a!.next()).toEqual({ type: "sent", to: 0 });
@@ -72,13 +72,13 @@ export function hibernationCases(ctx: SuiteContext): void {
       const name = roomName("beat");
       const a = await ctx.probe(name);
       await ctx.ask(a, { cmd: "stats" });
-      await ctx.rt.hibernate(name, "probe");
+      expect(await ctx.rt.hibernate("probe", name)).toBe(true);
       for (let i = 0; i < 3; i++) {
         a.send("ping");
         expect(await a.nextText()).toBe("pong");
       }
-      // Still hibernated: forcing it again fails because there is no instance to evict.
-      await expect(ctx.rt.hibernate(name, "probe")).rejects.toThrow();
+      // Still hibernated: there is no instance to evict.
+      expect(await ctx.rt.hibernate("probe", name)).toBe(false);
       a.close();
     });
   });

@@ -48,7 +48,7 @@ export function historyCases(ctx: SuiteContext): void {
       expect(await a.next()).toEqual({ type: "synced", seq: 0 });
       a.send({ user: "ann", message: "before" });
       expect(await a.next()).toMatchObject({ type: "ack", seq: 1 });
-      await ctx.rt.hibernate(name, "chat");
+      expect(await ctx.rt.hibernate("chat", name)).toBe(true);
       a.send({ user: "ann", message: "after" });
       expect(await a.next()).toMatchObject({ type: "ack", seq: 2 });
       const late = await TestClient.open(ctx.rt.url, `/rooms/${name}/ws`);

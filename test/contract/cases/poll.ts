@@ -14,7 +14,7 @@ export function pollCases(ctx: SuiteContext): void {
       expect(await b.nextMatching((f) => f.type === "poll" && f.counts[1] === 2)).toMatchObject({ open: true });
       a.send({ type: "vote", option: 9 });
       expect(await a.nextMatching((f) => f.type === "error")).toMatchObject({ code: "invalid_message" });
-      await ctx.rt.hibernate(name, "poll");
+      expect(await ctx.rt.hibernate("poll", name)).toBe(true);
       const result = await b.nextMatching((f) => f.type === "result", 15_000);
       expect(result).toEqual({ type: "result", question: "Tea or coffee?", options: ["tea", "coffee"], counts: [0, 2], winners: [1] });
       const late = await TestClient.open(ctx.rt.url, `/polls/${name}/ws`);

@@ -52,7 +52,7 @@ export function storageCases(ctx: SuiteContext): void {
       const a = await ctx.probe(name);
       await ctx.ask(a, { cmd: "kv.put", key: "kept", value: "yes" });
       const { at } = await ctx.ask(a, { cmd: "alarm.set", inMs: 60_000 });
-      await ctx.rt.hibernate(name, "probe");
+      expect(await ctx.rt.hibernate("probe", name)).toBe(true);
       expect((await ctx.ask(a, { cmd: "kv.get", key: "kept" })).value).toBe("yes");
       expect((await ctx.ask(a, { cmd: "alarm.get" })).at).toBe(at);
       expect((await ctx.ask(a, { cmd: "alarm.delete" })).at).toBeNull();
@@ -64,7 +64,7 @@ export function storageCases(ctx: SuiteContext): void {
       const a = await ctx.probe(name);
       const before = await ctx.ask(a, { cmd: "stats" });
       await ctx.ask(a, { cmd: "alarm.set", inMs: 1500 });
-      await ctx.rt.hibernate(name, "probe");
+      expect(await ctx.rt.hibernate("probe", name)).toBe(true);
       const fired = await a.nextMatching((f) => f.type === "alarm", 15_000);
       expect(fired.fired).toBe(1);
       expect(fired.instance).toBe(before.instance + 1);
