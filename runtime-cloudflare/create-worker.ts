@@ -25,17 +25,8 @@ export interface RoomkitWorker<App extends RoomkitApp> {
   objects: { readonly [Type in keyof App["rooms"]]: RoomObjectClass };
 }
 
-export interface WorkerOptions {
-  /**
-   * @internal For roomkit's own test worker only; not part of the published declarations.
-   * Hand upgrades for one room to its object one at a time (per isolate). workerd 1.20260730
-   * (the one in the pinned miniflare, not wrangler 4.86's) never hibernates an object that
-   * received two upgrades at once (workerd issue #6862); the contract suite turns this on.
-   */
-  serializeUpgrades?: boolean;
-}
 
-export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBindings<App>, options: WorkerOptions = {}): RoomkitWorker<App> {
+export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBindings<App>): RoomkitWorker<App> {
   const byType = bindings as Readonly<Record<string, string>>;
   const objects: Record<string, RoomObjectClass> = {};
   for (const [type, RoomType] of Object.entries<RoomClass>(app.rooms)) {
@@ -58,8 +49,7 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
     const headers = new Headers(c.req.raw.headers);
     // Set, never appended: a client cannot choose its own room type, tags or state.
     headers.set(TARGET_HEADER, JSON.stringify(target));
-    const deliver = () => namespace.get(namespace.idFromName(target.name)).fetch(new Request(c.req.raw, { headers }));
-    return options.serializeUpgrades ? queue(`${binding}\u0000${target.name}`, deliver) : deliver();
+    return namespace.get(namespace.idFromName(target.name)).fetch(new Request(c.req.raw, { headers }));
   };
   const logLevel: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
     logLevelFromEnv(c.env);
@@ -74,20 +64,4 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
     },
   };
   return { worker, routes: router, objects: objects as RoomkitWorker<App>["objects"] };
-}
-
-const queues = new Map<string, Promise<void>>();
-
-/** Runs `task` after every earlier task with the same key has settled. */
-function queue<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const result = (queues.get(key) ?? Promise.resolve()).then(task);
-  const settled = result.then(
-    () => {},
-    () => {},
-  );
-  queues.set(key, settled);
-  void settled.then(() => {
-    if (queues.get(key) === settled) queues.delete(key);
-  });
-  return result;
 }

@@ -22,13 +22,18 @@ export interface RoomObjectOptions {
   limits?: Partial<Limits>;
 }
 
-export type RoomObjectClass = new (ctx: DurableObjectState, env: Env) => DurableObject<Env>;
+export interface RoomObjectClass {
+  new (ctx: DurableObjectState, env: Env): DurableObject<Env>;
+  /** The room type this class serves (its key in the app's `rooms`); roomkit/testing maps types to classes by it. */
+  readonly roomType: string;
+}
 
 // Codes workerd reports for a peer that sent no usable Close frame: there is nothing to answer.
 const NO_HANDSHAKE = new Set([1006, 1015]);
 
 export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): RoomObjectClass {
   return class RoomObject extends DurableObject<Env> {
+    static readonly roomType = options.type;
     private readonly limits: Limits;
     private readonly sockets: HibernatableSockets;
     private readonly storage: DurableRoomStorage;

@@ -1,4 +1,4 @@
-import { cloudflareRuntime } from "../runtimes/cloudflare.ts";
+import { workerdFixture } from "../runtimes/fixture.ts";
 import { browserSuite } from "./suite.ts";
 
-browserSuite(cloudflareRuntime);
+browserSuite(workerdFixture);

@@ -1,4 +1,4 @@
-import { nodeRuntime } from "../runtimes/node.ts";
+import { nodeFixture } from "../runtimes/fixture.ts";
 import { browserSuite } from "./suite.ts";
 
-browserSuite(nodeRuntime);
+browserSuite(nodeFixture);

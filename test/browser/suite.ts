@@ -6,7 +6,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { chatPage } from "../../examples/chat/page.ts";
 import { roomName } from "../contract/context.ts";
-import type { RunningRuntime, RuntimeHandle } from "../runtimes/handle.ts";
+import type { RunningRuntime, RuntimeStarter } from "roomkit/testing";
 import { ChatPage, PHONE } from "./chat-page.ts";
 import { hostArticlePage } from "./article-host.ts";
 import { launchChromium, SCREENSHOTS } from "./chromium.ts";
@@ -14,7 +14,7 @@ import { launchChromium, SCREENSHOTS } from "./chromium.ts";
 const ARTICLE_PAGE = readFileSync(new URL("./fixtures/article.html", import.meta.url), "utf8");
 const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 
-export function browserSuite(handle: RuntimeHandle): void {
+export function browserSuite(handle: RuntimeStarter): void {
   describe(`browser: ${handle.name}`, () => {
     let rt: RunningRuntime;
     let browser: Browser;

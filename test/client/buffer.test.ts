@@ -3,8 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Outbox, utf8Length } from "../../src/client/outbox.ts";
 import { roomName } from "../contract/context.ts";
-import { nodeRuntime } from "../runtimes/node.ts";
-import type { RunningRuntime } from "../runtimes/handle.ts";
+import { nodeFixture } from "../runtimes/fixture.ts";
+import type { RunningRuntime } from "roomkit/testing";
 import { TcpProxy } from "../support/proxy.ts";
 import { chat, range, texts, until } from "./harness.ts";
 
@@ -40,8 +40,8 @@ describe("client buffer (Node server)", () => {
   const cleanup: Array<{ close(): void }> = [];
   beforeAll(async () => {
     [rt, limited] = await Promise.all([
-      nodeRuntime.start({ env: { ROOMKIT_RATE_LIMIT: "off" } }),
-      nodeRuntime.start({ env: { ROOMKIT_RATE_LIMIT: "10/4" } }),
+      nodeFixture.start({ env: { ROOMKIT_RATE_LIMIT: "off" } }),
+      nodeFixture.start({ env: { ROOMKIT_RATE_LIMIT: "10/4" } }),
     ]);
   });
   afterAll(async () => {

@@ -10,12 +10,11 @@ import { serveRooms } from "../../runtime-node/server.ts";
 import { databasePath } from "../../runtime-node/storage.ts";
 import { exampleApp } from "../../examples/chat/app.ts";
 import { roomName } from "../contract/context.ts";
-import { cloudflareRuntime } from "../runtimes/cloudflare.ts";
-import { nodeRuntime } from "../runtimes/node.ts";
-import type { RunningRuntime } from "../runtimes/handle.ts";
+import { nodeFixture, workerdFixture } from "../runtimes/fixture.ts";
+import type { RunningRuntime } from "roomkit/testing";
 import { TestClient } from "../support/client.ts";
 
-describe.each([nodeRuntime, cloudflareRuntime])("chat room: client message ids ($name)", (handle) => {
+describe.each([nodeFixture, workerdFixture])("chat room: client message ids ($name)", (handle) => {
   let rt: RunningRuntime;
   beforeAll(async () => {
     rt = await handle.start();

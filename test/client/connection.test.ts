@@ -3,8 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isTerminalClose, RoomClient, StopCode } from "../../src/client/index.ts";
 import { roomName } from "../contract/context.ts";
-import { nodeRuntime } from "../runtimes/node.ts";
-import type { RunningRuntime } from "../runtimes/handle.ts";
+import { nodeFixture } from "../runtimes/fixture.ts";
+import type { RunningRuntime } from "roomkit/testing";
 import { TcpProxy } from "../support/proxy.ts";
 import { chat, raw, sendAll, texts, until } from "./harness.ts";
 
@@ -13,7 +13,7 @@ let proxy: TcpProxy;
 const cleanup: Array<{ close(): void }> = [];
 
 beforeAll(async () => {
-  rt = await nodeRuntime.start({ env: { ROOMKIT_RATE_LIMIT: "off", ROOMKIT_MAX_MESSAGE_BYTES: "8192" } });
+  rt = await nodeFixture.start({ env: { ROOMKIT_RATE_LIMIT: "off", ROOMKIT_MAX_MESSAGE_BYTES: "8192" } });
 });
 afterAll(async () => {
   await rt?.stop();

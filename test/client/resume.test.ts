@@ -3,8 +3,8 @@
 // order, and never its own messages back.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { roomName } from "../contract/context.ts";
-import { nodeRuntime } from "../runtimes/node.ts";
-import type { RunningRuntime } from "../runtimes/handle.ts";
+import { nodeFixture } from "../runtimes/fixture.ts";
+import type { RunningRuntime } from "roomkit/testing";
 import { TestClient } from "../support/client.ts";
 import { TcpProxy } from "../support/proxy.ts";
 import { ackTexts, chat, range, sendAll, texts, until } from "./harness.ts";
@@ -14,7 +14,7 @@ let proxy: TcpProxy;
 const cleanup: Array<{ close(): void }> = [];
 
 beforeAll(async () => {
-  rt = await nodeRuntime.start({ env: { ROOMKIT_RATE_LIMIT: "off" } });
+  rt = await nodeFixture.start({ env: { ROOMKIT_RATE_LIMIT: "off" } });
 });
 afterAll(async () => {
   await rt?.stop();
@@ -141,7 +141,7 @@ describe("client resume (Node server)", () => {
 describe("client resume against pruned history", () => {
   let small: RunningRuntime;
   beforeAll(async () => {
-    small = await nodeRuntime.start({ env: { ROOMKIT_RATE_LIMIT: "off", ROOMKIT_CHAT_RETENTION: "5" } });
+    small = await nodeFixture.start({ env: { ROOMKIT_RATE_LIMIT: "off", ROOMKIT_CHAT_RETENTION: "5" } });
   });
   afterAll(async () => {
     await small?.stop();

@@ -1,4 +1,4 @@
-import { cloudflareRuntime } from "../runtimes/cloudflare.ts";
+import { workerdFixture } from "../runtimes/fixture.ts";
 import { contractSuite } from "./suite.ts";
 
-contractSuite(cloudflareRuntime);
+contractSuite(workerdFixture);

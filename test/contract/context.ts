@@ -1,14 +1,14 @@
 // What every contract case gets: the runtime handle, the running instance shared by the cases,
 // and helpers to talk to the probe room.
 import { TestClient } from "../support/client.ts";
-import type { RunningRuntime, RuntimeHandle } from "../runtimes/handle.ts";
+import type { RunningRuntime, RuntimeStarter } from "roomkit/testing";
 
 let counter = 0;
 /** A fresh room name per test, so tests share one server without sharing rooms. */
 export const roomName = (label: string) => `${label}-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
 
 export interface SuiteContext {
-  readonly handle: RuntimeHandle;
+  readonly handle: RuntimeStarter;
   /** The instance started for the suite (default limits). */
   readonly rt: RunningRuntime;
   start(): Promise<void>;
@@ -19,7 +19,7 @@ export interface SuiteContext {
   ask(client: TestClient, command: { cmd: string; [key: string]: unknown }): Promise<any>;
 }
 
-export function createContext(handle: RuntimeHandle): SuiteContext {
+export function createContext(handle: RuntimeStarter): SuiteContext {
   let running: RunningRuntime | undefined;
   const ctx: SuiteContext = {
     handle,

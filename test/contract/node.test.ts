@@ -1,4 +1,4 @@
-import { nodeRuntime } from "../runtimes/node.ts";
+import { nodeFixture } from "../runtimes/fixture.ts";
 import { contractSuite } from "./suite.ts";
 
-contractSuite(nodeRuntime);
+contractSuite(nodeFixture);

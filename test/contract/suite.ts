@@ -2,7 +2,7 @@
 // on a runtime says so through a capability flag of the handle — never a silent skip. The cases
 // live in ./cases, one file per concern; each takes the shared SuiteContext.
 import { afterAll, beforeAll, describe } from "vitest";
-import type { RuntimeHandle } from "../runtimes/handle.ts";
+import type { RuntimeStarter } from "roomkit/testing";
 import { createContext } from "./context.ts";
 import { routingCases } from "./cases/routing.ts";
 import { chatCases } from "./cases/chat.ts";
@@ -18,7 +18,7 @@ import { idleCases } from "./cases/idle.ts";
 
 export { roomName } from "./context.ts";
 
-export function contractSuite(handle: RuntimeHandle): void {
+export function contractSuite(handle: RuntimeStarter): void {
   describe(`contract: ${handle.name}`, () => {
     const ctx = createContext(handle);
     beforeAll(() => ctx.start());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Socket } from "node:net";
 import { TestClient } from "../../support/client.ts";
-import type { RunningRuntime } from "../../runtimes/handle.ts";
+import type { RunningRuntime } from "roomkit/testing";
 import { roomName, type SuiteContext } from "../context.ts";
 
 export function backpressureCases(ctx: SuiteContext): void {

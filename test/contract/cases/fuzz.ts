@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestClient } from "../../support/client.ts";
 import { seededRandom } from "../../support/random.ts";
-import type { RunningRuntime } from "../../runtimes/handle.ts";
+import type { RunningRuntime } from "roomkit/testing";
 import { roomName, type SuiteContext } from "../context.ts";
 
 const FRAMES = 3000;

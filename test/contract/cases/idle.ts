@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestClient } from "../../support/client.ts";
-import type { RunningRuntime } from "../../runtimes/handle.ts";
+import type { RunningRuntime } from "roomkit/testing";
 import { roomName, type SuiteContext } from "../context.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,48 @@
+// nodeRuntime: an app served by roomkit/node in this process, on a free port and a temporary data
+// directory that stop() removes.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RoomkitApp } from "../src/router.ts";
+import { serveRooms, type NodeServerOptions } from "../runtime-node/server.ts";
+import { NODE_CAPABILITIES, type RunningRuntime } from "./handle.ts";
+
+export type NodeRuntimeOptions = Omit<NodeServerOptions, "port" | "host" | "dataDir"> & {
+  /** Default: a new temporary directory, removed by stop(). */
+  dataDir?: string;
+};
+
+const DEFAULT_IDLE_MS = 10_000;
+
+export async function nodeRuntime(app: RoomkitApp, options: NodeRuntimeOptions = {}): Promise<RunningRuntime> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "roomkit-node-"));
+  const serve = (port: number) =>
+    serveRooms(app, { ...options, env: { ROOMKIT_LOG: "warn", ...options.env }, dataDir, port, host: "127.0.0.1" });
+  let server: Awaited<ReturnType<typeof serveRooms>>;
+  try {
+    server = await serve(0);
+  } catch (error) {
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const port = Number(new URL(server.url).port);
+  return {
+    name: "node",
+    url: server.url,
+    capabilities: NODE_CAPABILITIES,
+    idleMs: options.hibernateAfterMs ?? DEFAULT_IDLE_MS,
+    async hibernate(type, name) {
+      return server.hibernate(type, name) > 0;
+    },
+    async restart({ downtimeMs = 0 } = {}) {
+      await server.close();
+      await new Promise((resolve) => setTimeout(resolve, downtimeMs));
+      server = await serve(port);
+    },
+    async stop() {
+      await server.close();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
