@@ -100,38 +100,20 @@ export class TestSocket<Frame = any> {
   }
 
   /** The next frame not yet taken, text or binary. */
-  async nextRaw(timeoutMs = this.timeoutMs, expected = "a frame"): Promise<RawFrame> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.cursor >= this.frames.length) {
-      if (this.closedWith) throw new Error(`${this.url}: closed (${this.closedWith.code} ${this.closedWith.reason}) while waiting for ${expected}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${this.url}: no ${expected.replace(/^an? /, "")} within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    return this.frames[this.cursor++]!;
+  async nextRaw(timeoutMs = this.timeoutMs): Promise<RawFrame> {
+    return this.take(Date.now() + timeoutMs, () => `a frame within ${timeoutMs} ms`);
   }
 
   /** The next frame as text; a binary frame fails the wait. */
   async nextText(timeoutMs = this.timeoutMs): Promise<string> {
-    const frame = await this.nextRaw(timeoutMs, "a text frame");
+    const frame = await this.take(Date.now() + timeoutMs, () => `a text frame within ${timeoutMs} ms`);
     if (typeof frame !== "string") throw new Error(`${this.url}: expected a text frame, got ${describeFrame(frame)}`);
     return frame;
   }
 
   /** The next frame parsed as JSON. */
   async next<T extends Frame = Frame>(timeoutMs = this.timeoutMs): Promise<T> {
-    const text = await this.nextText(timeoutMs);
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new Error(`${this.url}: expected a JSON frame, got ${describeFrame(text)}`);
-    }
+    return this.parse<T>(await this.nextText(timeoutMs));
   }
 
   /**
@@ -145,14 +127,12 @@ export class TestSocket<Frame = any> {
     const { timeoutMs = this.timeoutMs, expected = "a matching frame" } = typeof options === "number" ? { timeoutMs: options } : options;
     const deadline = Date.now() + timeoutMs;
     const skipped: string[] = [];
+    const waitingFor = () => {
+      const seen = skipped.length ? `; skipped ${skipped.length}: ${skipped.slice(-3).join(" | ")}` : "";
+      return `${expected} within ${timeoutMs} ms${seen}`;
+    };
     for (;;) {
-      let frame: Frame;
-      try {
-        frame = await this.next(Math.max(1, deadline - Date.now()));
-      } catch (error) {
-        const seen = skipped.length ? `; skipped ${skipped.length}: ${skipped.slice(-3).join(" | ")}` : "";
-        throw new Error(`${(error as Error).message} (waiting for ${expected}${seen})`);
-      }
+      const frame = this.parse<Frame>(await this.take(deadline, waitingFor));
       if (predicate(frame)) return frame as T;
       skipped.push(describeFrame(JSON.stringify(frame)));
     }
@@ -163,11 +143,33 @@ export class TestSocket<Frame = any> {
     return this.frames.slice(this.cursor);
   }
 
+  /** The frames not yet taken, parsed as JSON (without taking them). */
+  pendingJson<T extends Frame = Frame>(): T[] {
+    return this.pending().map((frame) => this.parse<T>(frame));
+  }
+
+  /** Every frame received so far, taken or not, parsed as JSON. */
+  receivedJson<T extends Frame = Frame>(): T[] {
+    return this.frames.map((frame) => this.parse<T>(frame));
+  }
+
   /** Waits `ms` and fails if any frame arrived meanwhile. */
   async expectSilence(ms: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, ms));
     const extra = this.pending();
     if (extra.length > 0) throw new Error(`${this.url}: expected silence for ${ms} ms, got ${extra.length} frame(s): ${extra.slice(0, 3).map(describeFrame).join(" | ")}`);
+  }
+
+  /**
+   * Stops reading from the connection, as a client that never reads (a slow consumer): what the
+   * server sends piles up in its own buffers. `resumeReading()` reads again.
+   */
+  pauseReading(): void {
+    this.ws.pause();
+  }
+
+  resumeReading(): void {
+    this.ws.resume();
   }
 
   close(code?: number, reason?: string): void {
@@ -181,6 +183,32 @@ export class TestSocket<Frame = any> {
 
   get isOpen(): boolean {
     return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** The next frame by `deadline`; a failure names what was awaited (`expected()`). */
+  private async take(deadline: number, expected: () => string): Promise<RawFrame> {
+    while (this.cursor >= this.frames.length) {
+      if (this.closedWith) throw new Error(`${this.url}: closed (${this.closedWith.code} ${this.closedWith.reason}) while waiting for ${expected()}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.url}: timed out waiting for ${expected()}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.frames[this.cursor++]!;
+  }
+
+  private parse<T>(frame: RawFrame): T {
+    if (typeof frame !== "string") throw new Error(`${this.url}: expected a JSON text frame, got ${describeFrame(frame)}`);
+    try {
+      return JSON.parse(frame) as T;
+    } catch {
+      throw new Error(`${this.url}: expected a JSON frame, got ${describeFrame(frame)}`);
+    }
   }
 
   private wake(): void {

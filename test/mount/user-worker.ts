@@ -1,14 +1,13 @@
 // A user's own Worker: its Hono app with its own route and middleware, the rooms mounted under /realtime.
 import { Hono } from "hono";
-import { createWorker } from "../../runtime-cloudflare/index.ts";
+import { createWorker } from "roomkit/cloudflare";
 import { ProbeRoom, SlowConnectRoom } from "../fixtures/rooms.ts";
-import { defineApp } from "../../src/router.ts";
+import { defineApp } from "roomkit";
 
 interface Env {
   ROOM_PROBE: DurableObjectNamespace;
   ROOM_SLOW: DurableObjectNamespace;
 }
-
 
 const app = defineApp({
   rooms: { probe: ProbeRoom, slow: SlowConnectRoom },
@@ -31,5 +30,5 @@ hono.use("/realtime/*", async (c, next) => {
 });
 hono.route("/realtime", rooms.routes);
 export default hono;
-export const Room_probe = rooms.objects.probe;
-export const Room_slow = rooms.objects.slow;
+export const MountedProbe = rooms.objects.probe;
+export const MountedSlow = rooms.objects.slow;

@@ -50,8 +50,8 @@ describe("durability (Node, SIGKILL)", () => {
     await Promise.all(loops);
 
     const seen = new Map<number, Seen>();
-    for (const reader of readers) for (const frame of reader.frames.map((f) => JSON.parse(f) as Seen)) seen.set(frame.seq, frame);
-    const acked = senders.flatMap((sender) => sender.frames.map((f) => JSON.parse(f)).filter((f) => f.type === "ack"));
+    for (const reader of readers) for (const frame of reader.receivedJson<Seen>()) seen.set(frame.seq, frame);
+    const acked = senders.flatMap((sender) => sender.receivedJson().filter((f) => f.type === "ack"));
     expect(seen.size).toBeGreaterThan(50);
 
     server = await startNodeProcess(dataDir, { env });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Socket } from "node:net";
 import { TestClient } from "../../support/client.ts";
 import type { RunningRuntime } from "roomkit/testing";
 import { roomName, type SuiteContext } from "../context.ts";
@@ -23,13 +22,13 @@ export function backpressureCases(ctx: SuiteContext): void {
       slow.send({ cmd: "whoami" });
       const { id } = await slow.next();
       // Stop reading: the server's writes back up into its own buffer for this socket.
-      ((slow.ws as unknown as { _socket: Socket })._socket).pause();
+      slow.pauseReading();
       const chunk = "x".repeat(200_000);
       let closed: any;
       for (let i = 0; i < 200 && !closed; i++) {
         sender.send({ cmd: "broadcast", data: chunk });
         await sender.nextMatching((f) => f.re === "broadcast");
-        closed = watcher.pending().map((f) => JSON.parse(f)).find((f) => f.type === "closed");
+        closed = watcher.pendingJson().find((f) => f.type === "closed");
       }
       closed ??= await watcher.nextMatching((f) => f.type === "closed");
       expect(closed).toMatchObject({ id, code: 1013, remaining: 2 });

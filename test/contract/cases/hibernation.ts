@@ -34,7 +34,7 @@ export function hibernationCases(ctx: SuiteContext): void {
       const idOf = async (socket: typeof a) => ((await ctx.ask(socket, { cmd: "whoami" })) as { id: string }).id;
       const [idA, idB] = [await idOf(a), await idOf(b)];
       // Every broadcast a socket received, in order (ask() skips frames, `frames` keeps them all).
-      const heard = (socket: typeof a) => socket.frames.filter((f) => f.includes('"type":"broadcast"')).map((f) => JSON.parse(f).data);
+      const heard = (socket: typeof a) => socket.receivedJson().filter((f) => f.type === "broadcast").map((f) => f.data);
 
       expect(await ctx.rt.hibernate("probe", name)).toBe(true);
       // The new instance has seen only a (the sender), not b: b is found by its attachment.

@@ -65,7 +65,7 @@ export function limitsCases(ctx: SuiteContext): void {
       await watcher.expectSilence(150);
       // The article client saw the extended client's messages, and never a frame of another shape.
       expect(article.pending().length).toBeGreaterThan(0);
-      expect(article.pending().every((f) => typeof JSON.parse(f).user === "string" && typeof JSON.parse(f).message === "string")).toBe(true);
+      expect(article.pendingJson().every((f) => typeof f.user === "string" && typeof f.message === "string")).toBe(true);
       // Keep hammering: a full burst of refused messages is abuse.
       for (let i = 0; i < 40; i++) article.send({ user: "a", message: `x${i}` });
       expect((await article.closed).code).toBe(1008);
