@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -16,6 +16,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // The consumer project's own suite runs inside the temp project that installs the tarball.
+    exclude: [...configDefaults.exclude, "test/consumer/project/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

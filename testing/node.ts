@@ -1,10 +1,11 @@
 // nodeRuntime: an app served by roomkit/node in this process, on a free port and a temporary data
-// directory that stop() removes.
+// directory that stop() removes. roomkit/node (and its peers ws, better-sqlite3, @hono/node-server)
+// is loaded on first call, so a Worker project's suite that only uses workerdRuntime needs none of them.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RoomkitApp } from "../src/router.ts";
-import { serveRooms, type NodeServerOptions } from "../runtime-node/server.ts";
+import type { NodeServerOptions, RoomServer } from "../runtime-node/server.ts";
 import { NODE_CAPABILITIES, type RunningRuntime } from "./handle.ts";
 
 export type NodeRuntimeOptions = Omit<NodeServerOptions, "port" | "host" | "dataDir"> & {
@@ -15,11 +16,13 @@ export type NodeRuntimeOptions = Omit<NodeServerOptions, "port" | "host" | "data
 const DEFAULT_IDLE_MS = 10_000;
 
 export async function nodeRuntime(app: RoomkitApp, options: NodeRuntimeOptions = {}): Promise<RunningRuntime> {
+  const { serveRooms } = await import("../runtime-node/server.ts");
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "roomkit-node-"));
   const serve = (port: number) =>
+    // The rooms' env is exactly `env` (not process.env), as on workerd where it is the [vars].
     serveRooms(app, { ...options, env: { ROOMKIT_LOG: "warn", ...options.env }, dataDir, port, host: "127.0.0.1" });
-  let server: Awaited<ReturnType<typeof serveRooms>>;
+  let server: RoomServer;
   try {
     server = await serve(0);
   } catch (error) {

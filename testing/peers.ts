@@ -14,7 +14,13 @@ async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function loadWorkerdPeers() {
+export interface WorkerdPeers {
+  Miniflare: typeof import("miniflare").Miniflare;
+  esbuild: typeof import("esbuild");
+  wrangler: typeof import("wrangler");
+}
+
+export async function loadWorkerdPeers(): Promise<WorkerdPeers> {
   const [miniflare, esbuild, wrangler] = await Promise.all([
     load("miniflare", () => import("miniflare")),
     load("esbuild", () => import("esbuild")),

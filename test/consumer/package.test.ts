@@ -23,6 +23,7 @@ const WRANGLER = bin("wrangler", "bin/wrangler.js");
 /** The versions this repo tests with, so that npm finds them in the cache `npm ci` filled. */
 const version = (pkg: string): string => JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
 const NODE_PEERS = ["ws", "better-sqlite3", "@hono/node-server"];
+const WORKERD_PEERS = ["miniflare", "wrangler", "esbuild"];
 
 interface Packed {
   filename: string;
@@ -69,7 +70,9 @@ describe("the packed package", () => {
     const strays = paths.filter((path) => !path.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(path));
     expect(strays).toEqual([]);
     expect(paths.filter((path) => path.endsWith(".ts") && !path.endsWith(".d.ts"))).toEqual([]);
-    expect(paths).toEqual(expect.arrayContaining(["LICENSE", "README.md", "dist/src/index.js", "dist/src/index.d.ts", "dist/runtime-node/index.js", "dist/runtime-cloudflare/index.js", "dist/src/client/index.js"]));
+    expect(paths).toEqual(
+      expect.arrayContaining(["LICENSE", "README.md", "dist/src/index.js", "dist/src/index.d.ts", "dist/runtime-node/index.js", "dist/runtime-cloudflare/index.js", "dist/src/client/index.js", "dist/testing/index.js", "dist/testing/index.d.ts"]),
+    );
     console.log(`roomkit tarball: ${packed.files.length} files, ${(packed.size / 1024).toFixed(1)} KiB packed, ${(packed.unpackedSize / 1024).toFixed(1)} KiB unpacked`);
   });
 
@@ -102,6 +105,8 @@ describe("README.md", () => {
     for (const file of ["room.ts", "server.ts", "worker.ts", "wrangler.toml"]) {
       expect(readme, `README.md shows test/consumer/project/${file} verbatim`).toContain(readFileSync(join(project, file), "utf8").trim());
     }
+    const testing = readFileSync(join(root, "docs/TESTING.md"), "utf8");
+    expect(testing, "docs/TESTING.md shows test/consumer/project/scoreboard.test.ts verbatim").toContain(readFileSync(join(project, "scoreboard.test.ts"), "utf8").trim());
   });
 });
 
@@ -170,10 +175,53 @@ describe("a Cloudflare project that installs the tarball", () => {
     expect(bundle).not.toMatch(/better-sqlite3|from "ws"/);
   }, 60_000);
 
+  it("imports roomkit/testing without workerd's peers, and workerdRuntime then says in one line what to install", async () => {
+    const failed = await run(process.execPath, ["--input-type=module", "-e", 'const t = await import("roomkit/testing"); await t.workerdRuntime()'], { cwd: dir }).catch((error: { stderr: string }) => error);
+    expect("stderr" in failed && failed.stderr).toContain(`roomkit/testing's workerdRuntime needs the package "miniflare", which is not installed: npm install -D miniflare@${version("miniflare")} wrangler@${version("wrangler")} esbuild`);
+  });
+
   it("importing roomkit/node without its peers fails with one line that says what to install", async () => {
     const failed = await run(process.execPath, ["--input-type=module", "-e", 'await import("roomkit/node")'], { cwd: dir }).catch((error: { stderr: string }) => error);
     expect("stderr" in failed && failed.stderr).toContain('roomkit/node needs the package "ws", which is not installed: npm install ws better-sqlite3 @hono/node-server');
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", 'const m = await import("roomkit"); const c = await import("roomkit/client"); console.log(typeof m.defineApp, typeof c.RoomClient)'], { cwd: dir });
     expect(stdout.trim()).toBe("function function");
   });
+});
+
+describe("a project that tests its own room on both runtimes with roomkit/testing", () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = newProject("tests");
+    cpSync(project, dir, { recursive: true });
+    const peers = [...NODE_PEERS, ...WORKERD_PEERS, "vitest", "@types/node"].map((name) => `${name}@${version(name)}`);
+    await install(dir, [tarball, ...peers]);
+  }, 180_000);
+
+  it("type-checks docs/TESTING.md's suite strictly, with skipLibCheck off", async () => {
+    await expect(run(process.execPath, [TSC, "-p", "tsconfig.test.json"], { cwd: dir })).resolves.toBeDefined();
+  }, 60_000);
+
+  it("runs it with plain `npx vitest run`: every case on Node and on workerd, the restart case on Node only", async () => {
+    const started = Date.now();
+    // A failing case makes vitest exit 1; its JSON report on stdout still says which.
+    const { stdout } = await run(process.execPath, [join(dir, "node_modules/vitest/vitest.mjs"), "run", "--reporter=json"], { cwd: dir, maxBuffer: 16 * 1024 * 1024 }).catch(
+      (error: { stdout: string; stderr: string }) => ({ stdout: error.stdout || error.stderr }),
+    );
+    const report = JSON.parse(stdout) as { testResults: { assertionResults: { fullName: string; status: string }[] }[] };
+    const results = report.testResults.flatMap((file) => file.assertionResults).map(({ fullName, status }) => `${status}: ${fullName}`);
+    expect(results.sort()).toEqual(
+      [
+        "passed: scoreboard on 'node' broadcasts a score to everyone but its sender",
+        "passed: scoreboard on 'node' keeps each player's state and the stored scores through a forced hibernation",
+        "passed: scoreboard on 'node' wakes an evicted room for its alarm",
+        "passed: scoreboard on 'node' keeps the scores across a server restart (Node)",
+        "passed: scoreboard on 'workerd' broadcasts a score to everyone but its sender",
+        "passed: scoreboard on 'workerd' keeps each player's state and the stored scores through a forced hibernation",
+        "passed: scoreboard on 'workerd' wakes an evicted room for its alarm",
+        "skipped: scoreboard on 'workerd' keeps the scores across a server restart (Node)",
+      ].sort(),
+    );
+    console.log(`the scoreboard's two-runtime suite: ${((Date.now() - started) / 1000).toFixed(1)} s (vitest start included)`);
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 // room.ts — a scoreboard. Each player's name lives in its connection state and the totals in the
-// room's storage: both survive hibernation, which resets the room's fields.
+// room's storage: both survive hibernation, which resets the room's fields. `{ "endRoundInMs": n }`
+// sets an alarm that announces the final scores, even if the room hibernates meanwhile.
 import { defineApp, type BeforeConnectContext, type Connection, type Room, type RoomHost } from "roomkit";
 
 export interface Player {
@@ -19,14 +20,24 @@ export class ScoreRoom implements Room<Player> {
 
   async onMessage(conn: Connection<Player>, data: string | ArrayBuffer) {
     if (typeof data !== "string") return conn.close(1003, "text only");
-    const { points } = JSON.parse(data) as { points: number };
+    const { points, endRoundInMs } = JSON.parse(data) as { points?: number; endRoundInMs?: number };
+    if (endRoundInMs !== undefined) {
+      await this.host.setAlarm(Date.now() + endRoundInMs);
+      return conn.send(JSON.stringify({ type: "round", endsInMs: endRoundInMs }));
+    }
+    if (typeof points !== "number") return conn.close(1007, "points must be a number");
     const name = conn.state?.name ?? "anonymous";
     const scores = (await this.host.storage.get<Scores>("scores")) ?? {};
     scores[name] = (scores[name] ?? 0) + points;
     await this.host.storage.put("scores", scores);
-    const players = [...this.host.connections()].map((c) => c.state?.name ?? "?");
+    const players = [...this.host.connections()].map((c) => c.state?.name ?? "?").sort(); // any order on workerd
     this.host.broadcast(JSON.stringify({ type: "scores", scores, players }), { except: [conn.id] });
     conn.send(JSON.stringify({ type: "ack", total: scores[name] }));
+  }
+
+  async onAlarm() {
+    const scores = (await this.host.storage.get<Scores>("scores")) ?? {};
+    this.host.broadcast(JSON.stringify({ type: "final", scores }));
   }
 }
 
