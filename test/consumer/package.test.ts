@@ -102,7 +102,7 @@ describe("the packed package", () => {
 describe("README.md", () => {
   it("shows the consumer project's files as they are, so the code it gives users is the code tested here", () => {
     const readme = readFileSync(join(root, "README.md"), "utf8");
-    for (const file of ["room.ts", "server.ts", "worker.ts", "wrangler.toml"]) {
+    for (const file of ["room.ts", "server.ts", "worker.ts", "wrangler.toml", "mount-hono.ts", "mount-http.ts", "worker-hono.ts"]) {
       expect(readme, `README.md shows test/consumer/project/${file} verbatim`).toContain(readFileSync(join(project, file), "utf8").trim());
     }
     const testing = readFileSync(join(root, "docs/TESTING.md"), "utf8");
@@ -112,16 +112,16 @@ describe("README.md", () => {
 
 describe("a Node project that installs the tarball", () => {
   let dir: string;
-  let server: ChildProcess | undefined;
+  const servers: ChildProcess[] = [];
 
   beforeAll(async () => {
     dir = newProject("node");
     cpSync(project, dir, { recursive: true });
-    await install(dir, [tarball, ...NODE_PEERS.map((name) => `${name}@${version(name)}`), `@types/node@${version("@types/node")}`]);
+    await install(dir, [tarball, ...[...NODE_PEERS, "hono", "@types/node"].map((name) => `${name}@${version(name)}`)]);
   }, 120_000);
 
   afterAll(() => {
-    server?.kill("SIGKILL");
+    for (const server of servers) server.kill("SIGKILL");
   });
 
   it("type-checks with strict settings and skipLibCheck off, under NodeNext and Bundler resolution", async () => {
@@ -129,24 +129,62 @@ describe("a Node project that installs the tarball", () => {
     await expect(run(process.execPath, [TSC, "-p", "tsconfig.bundler.json"], { cwd: dir })).resolves.toBeDefined();
   }, 60_000);
 
-  it("runs its own room from the tsc build with plain node, over a real socket", async () => {
-    expect(existsSync(join(dir, "build/server.js")), "tsc emitted build/server.js").toBe(true);
-    const env = { ...process.env, PORT: "0", ROOMKIT_DATA_DIR: join(dir, "data"), GAME_TITLE: "smoke" };
-    server = spawn(process.execPath, ["build/server.js"], { cwd: dir, env, stdio: ["ignore", "pipe", "inherit"] });
-    const url = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: server!.stdout! }).once("line", (line) => resolve(line.replace("listening on ", "")));
-      server!.once("exit", (code) => reject(new Error(`the user's server exited (code ${code})`)));
+  /** Starts one of the project's tsc-built entries with plain node; resolves with the URL it prints. */
+  async function start(entry: string, env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
+    expect(existsSync(join(dir, "build", entry)), `tsc emitted build/${entry}`).toBe(true);
+    const child = spawn(process.execPath, [join("build", entry)], {
+      cwd: dir,
+      env: { ...process.env, PORT: "0", ROOMKIT_DATA_DIR: join(dir, `data-${entry}`), GAME_TITLE: "smoke", ...env },
+      stdio: ["ignore", "pipe", "inherit"],
     });
-    const ann = await TestClient.open(url, "/games/final/ws?player=ann");
-    const bob = await TestClient.open(url, "/games/final/ws?player=bob");
+    servers.push(child);
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once("line", (line) => resolve(line.replace("listening on ", "")));
+      child.once("exit", (code) => reject(new Error(`the user's ${entry} exited (code ${code})`)));
+    });
+    return { url, child };
+  }
+
+  /** Two players in one game under `base`: welcome, a score to the other, the 401 of a nameless player. */
+  async function playsAGame(url: string, base: string, game: string): Promise<TestClient[]> {
+    const ann = await TestClient.open(url, `${base}/games/${game}/ws?player=ann`);
+    const bob = await TestClient.open(url, `${base}/games/${game}/ws?player=bob`);
     expect(await ann.next()).toEqual({ type: "welcome", you: "ann", title: "smoke" });
     expect(await bob.next()).toEqual({ type: "welcome", you: "bob", title: "smoke" });
     ann.send({ points: 3 });
     expect(await ann.next()).toEqual({ type: "ack", total: 3 });
     expect(await bob.next()).toEqual({ type: "scores", scores: { ann: 3 }, players: ["ann", "bob"] });
-    expect(await TestClient.refusal(url, "/games/final/ws")).toEqual({ status: 401, body: "smoke: ?player= required" });
-    ann.close();
-    bob.close();
+    expect(await TestClient.refusal(url, `${base}/games/${game}/ws`)).toEqual({ status: 401, body: "smoke: ?player= required" });
+    return [ann, bob];
+  }
+
+  /** SIGTERM, as a deploy sends it: every player is closed with 1001 and the process exits 0. */
+  async function stopsGracefully(child: ChildProcess, players: TestClient[]): Promise<void> {
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    for (const player of players) expect((await player.closed).code).toBe(1001);
+    expect(await exited).toBe(0);
+  }
+
+  it("runs its own room from the tsc build with plain node, over a real socket (serveRooms)", async () => {
+    const { url, child } = await start("server.js");
+    await stopsGracefully(child, await playsAGame(url, "", "final"));
+  }, 30_000);
+
+  it("mounts the rooms in its own Hono app on @hono/node-server, as the README shows", async () => {
+    const { url, child } = await start("mount-hono.js");
+    expect(await (await fetch(`${url}/api/health`)).json()).toEqual({ ok: true });
+    const players = await playsAGame(url, "/realtime", "hono");
+    expect(await TestClient.refusal(url, "/games/hono/ws?player=ann")).toMatchObject({ status: 404 });
+    await stopsGracefully(child, players);
+  }, 30_000);
+
+  it("attaches the rooms to its own node:http server, as the README shows", async () => {
+    const { url, child } = await start("mount-http.js");
+    expect(await (await fetch(`${url}/anything`)).text()).toBe("your own handler");
+    const players = await playsAGame(url, "", "http");
+    expect(await TestClient.refusal(url, "/other/ws")).toMatchObject({ status: 404 });
+    await stopsGracefully(child, players);
   }, 30_000);
 });
 
@@ -156,7 +194,7 @@ describe("a Cloudflare project that installs the tarball", () => {
   beforeAll(async () => {
     dir = newProject("worker");
     cpSync(project, dir, { recursive: true });
-    await install(dir, [tarball, `@cloudflare/workers-types@${version("@cloudflare/workers-types")}`]);
+    await install(dir, [tarball, ...["hono", "@cloudflare/workers-types"].map((name) => `${name}@${version(name)}`)]);
   }, 120_000);
 
   it("installs no native module and none of roomkit/node's peers", () => {
@@ -173,6 +211,12 @@ describe("a Cloudflare project that installs the tarball", () => {
     const bundle = readFileSync(join(dir, "out/worker.js"), "utf8");
     expect(bundle).toContain("ScoreRoom");
     expect(bundle).not.toMatch(/better-sqlite3|from "ws"/);
+  }, 60_000);
+
+  it("bundles its own Hono Worker with the rooms mounted in it", async () => {
+    const { stdout } = await run(process.execPath, [WRANGLER, "deploy", "worker-hono.ts", "--dry-run", "--outdir", "out-hono"], { cwd: dir, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+    expect(stdout).toContain("env.SCORE_ROOM (ScoreRoom)");
+    expect(readFileSync(join(dir, "out-hono/worker-hono.js"), "utf8")).toContain("/api/health");
   }, 60_000);
 
   it("imports roomkit/testing without workerd's peers, and workerdRuntime then says in one line what to install", async () => {
@@ -194,7 +238,7 @@ describe("a project that tests its own room on both runtimes with roomkit/testin
   beforeAll(async () => {
     dir = newProject("tests");
     cpSync(project, dir, { recursive: true });
-    const peers = [...NODE_PEERS, ...WORKERD_PEERS, "vitest", "@types/node"].map((name) => `${name}@${version(name)}`);
+    const peers = [...NODE_PEERS, ...WORKERD_PEERS, "hono", "vitest", "@types/node"].map((name) => `${name}@${version(name)}`);
     await install(dir, [tarball, ...peers]);
   }, 180_000);
 
@@ -224,4 +268,31 @@ describe("a project that tests its own room on both runtimes with roomkit/testin
     );
     console.log(`the scoreboard's two-runtime suite: ${((Date.now() - started) / 1000).toFixed(1)} s (vitest start included)`);
   }, 120_000);
+
+  it("serves its own Hono Worker on workerd with the rooms under /realtime, as the README shows", async () => {
+    const script = `
+      import { openSocket, workerdRuntime } from "roomkit/testing";
+      const rt = await workerdRuntime({ config: "wrangler.toml", main: "worker-hono.ts", env: { GAME_TITLE: "smoke" } });
+      try {
+        const health = await (await fetch(rt.url + "/api/health")).json();
+        const ann = await openSocket(rt.url + "/realtime/games/w/ws?player=ann");
+        const welcome = await ann.next();
+        ann.send({ points: 2 });
+        await ann.next();
+        const evicted = await rt.hibernate("score", "w");
+        ann.send({ points: 1 });
+        console.log(JSON.stringify({ health, welcome, evicted, after: await ann.next() }));
+      } finally {
+        await rt.stop();
+      }`;
+    // Run from a file, as a user would: the same script hangs when given to `node --input-type=module -e`.
+    writeFileSync(join(dir, "mount-workerd.mjs"), script);
+    const { stdout } = await run(process.execPath, ["mount-workerd.mjs"], { cwd: dir });
+    expect(JSON.parse(stdout)).toEqual({
+      health: { ok: true, title: "smoke" },
+      welcome: { type: "welcome", you: "ann", title: "smoke" },
+      evicted: true,
+      after: { type: "ack", total: 3 },
+    });
+  }, 60_000);
 });
