@@ -44,7 +44,7 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
       super(ctx, env);
       logLevelFromEnv(env);
       this.limits = resolveLimits(options.limits, env);
-      this.sockets = new HibernatableSockets(ctx, () => this.name());
+      this.sockets = new HibernatableSockets(ctx, () => this.name(), this.limits.maxStateBytes);
       this.storage = new DurableRoomStorage(ctx.storage, () => this.name());
       // Answered by the runtime itself: heartbeats never wake (or bill) a hibernating object.
       ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));

@@ -3,7 +3,9 @@
 // id, tags and state live in its attachment, which workerd keeps while the object is gone.
 import type { Attachment, SocketBackend } from "../src/active-room.ts";
 import { RoomkitError } from "../src/errors.ts";
+import { PLATFORM_MAX_STATE_BYTES } from "../src/limits.ts";
 import type { OutgoingData } from "../src/room.ts";
+import { refusal, serializedSize } from "./attachment-size.ts";
 
 const OPEN = 1;
 const CLOSED = 3;
@@ -15,6 +17,8 @@ export class HibernatableSockets implements SocketBackend<WebSocket> {
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly room: () => string,
+    /** `limits.maxStateBytes`: workerd enforces its own 16 KiB; a lower limit is measured here. */
+    private readonly maxStateBytes: number = PLATFORM_MAX_STATE_BYTES,
   ) {}
 
   /** The socket's end is being reported to the room: stop listing it. False if it already was. */
@@ -38,6 +42,10 @@ export class HibernatableSockets implements SocketBackend<WebSocket> {
 
   setAttachment(socket: WebSocket, attachment: Attachment): void {
     try {
+      if (this.maxStateBytes < PLATFORM_MAX_STATE_BYTES) {
+        const size = serializedSize(attachment);
+        if (size > this.maxStateBytes) throw tooLarge(size, this.maxStateBytes, this.room());
+      }
       socket.serializeAttachment(attachment);
     } catch (error) {
       throw attachmentError(error, this.room());
@@ -76,13 +84,16 @@ export class HibernatableSockets implements SocketBackend<WebSocket> {
  * runtime-node/attachment.ts throws.
  */
 export function attachmentError(error: unknown, room: string): unknown {
+  if (error instanceof RoomkitError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const size = /cannot be larger than (\d+) bytes.*?was (\d+) bytes/s.exec(message);
-  if (size) {
-    return new RoomkitError("STATE_TOO_LARGE", room, `connection attachment is ${size[2]} bytes serialized; the limit is ${size[1]} bytes`, { cause: error });
-  }
+  const refused = refusal(error);
+  if (refused) return tooLarge(refused.size, refused.limit, room, error);
   if (error instanceof Error && error.name === "DataCloneError") {
     return new RoomkitError("STATE_NOT_CLONEABLE", room, `connection state must be structured-cloneable: ${message}`, { cause: error });
   }
   return error;
+}
+
+function tooLarge(size: number, limit: number, room: string, cause?: unknown): RoomkitError {
+  return new RoomkitError("STATE_TOO_LARGE", room, `connection attachment is ${size} bytes serialized; the limit is ${limit} bytes`, cause === undefined ? undefined : { cause });
 }

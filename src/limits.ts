@@ -17,7 +17,10 @@ export interface Limits {
   rateLimit: RateLimit | null;
   /** Browser origins allowed to open sockets besides the server's own; `"*"` allows all. */
   allowedOrigins: "*" | readonly string[];
-  /** Serialized size of a connection's attachment (id, tags, state). Cloudflare: 16 KiB. */
+  /**
+   * V8-serialized size of a connection's attachment (id, tags, state), at most 16 KiB: Cloudflare
+   * refuses a larger attachment, so a higher value would hold on Node only.
+   */
   maxStateBytes: number;
   /** Tags per connection. Cloudflare: 10. */
   maxTags: number;
@@ -27,12 +30,15 @@ export interface Limits {
   maxBufferedBytes: number;
 }
 
+/** workerd's own cap on a socket attachment; `maxStateBytes` may lower it, never raise it. */
+export const PLATFORM_MAX_STATE_BYTES = 16_384;
+
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxMessageBytes: 1024 * 1024,
   maxConnectionsPerRoom: 32_768,
   rateLimit: Object.freeze({ perSecond: 20, burst: 50 }),
   allowedOrigins: Object.freeze([]) as readonly string[],
-  maxStateBytes: 16_384,
+  maxStateBytes: PLATFORM_MAX_STATE_BYTES,
   maxTags: 10,
   maxTagLength: 256,
   maxBufferedBytes: 4 * 1024 * 1024,
@@ -52,6 +58,7 @@ export const LIMIT_ENV = {
   rateLimit: "ROOMKIT_RATE_LIMIT",
   allowedOrigins: "ROOMKIT_ALLOWED_ORIGINS",
   maxBufferedBytes: "ROOMKIT_MAX_BUFFERED_BYTES",
+  maxStateBytes: "ROOMKIT_MAX_STATE_BYTES",
 } as const;
 
 type EnvLike = Readonly<Record<string, unknown>> | undefined;
@@ -73,7 +80,14 @@ export function resolveLimits(overrides: Partial<Limits> = {}, env?: EnvLike): L
   if (buffered !== undefined) fromEnv.maxBufferedBytes = positiveInteger(LIMIT_ENV.maxBufferedBytes, buffered);
   const origins = read(LIMIT_ENV.allowedOrigins);
   if (origins !== undefined) fromEnv.allowedOrigins = parseOrigins(origins);
-  return { ...DEFAULT_LIMITS, ...fromEnv, ...stripUndefined(overrides) };
+  const state = read(LIMIT_ENV.maxStateBytes);
+  if (state !== undefined) fromEnv.maxStateBytes = positiveInteger(LIMIT_ENV.maxStateBytes, state);
+  const limits: Limits = { ...DEFAULT_LIMITS, ...fromEnv, ...stripUndefined(overrides) };
+  const max = limits.maxStateBytes;
+  if (!Number.isSafeInteger(max) || max < 1 || max > PLATFORM_MAX_STATE_BYTES) {
+    throw new TypeError(`maxStateBytes must be an integer from 1 to ${PLATFORM_MAX_STATE_BYTES} (Cloudflare's attachment limit), got ${max}`);
+  }
+  return limits;
 }
 
 /** `off`, or `<per-second>/<burst>` such as `20/50`. */

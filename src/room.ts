@@ -16,9 +16,9 @@ export interface Connection<State = unknown> {
   readonly id: string;
   /** Fixed when the socket is accepted; `host.connections(tag)` filters on them. */
   readonly tags: readonly string[];
-  /** Survives hibernation as a structured-clone copy (≤ 16 KiB serialized). */
+  /** Survives hibernation as a structured-clone copy (≤ `maxStateBytes` serialized, 16 KiB by default and at most). */
   readonly state: State | null;
-  /** Stores a structured-clone copy; throws `RoomkitError` `STATE_TOO_LARGE` past 16 KiB. */
+  /** Stores a structured-clone copy; throws `RoomkitError` `STATE_TOO_LARGE` past `maxStateBytes`. */
   setState(state: State | null): void;
   /** True when the client asked for roomkit's own frames with `?roomkit=1` (errors, acks, notices). */
   readonly extended: boolean;

@@ -1,3 +1,4 @@
+import { serialize } from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestClient } from "../../support/client.ts";
 import type { RunningRuntime } from "roomkit/testing";
@@ -15,6 +16,7 @@ export function limitsCases(ctx: SuiteContext): void {
           ROOMKIT_RATE_LIMIT: "5/8",
           ROOMKIT_ALLOWED_ORIGINS: "https://good.example",
           ROOMKIT_CHAT_RETENTION: "5",
+          ROOMKIT_MAX_STATE_BYTES: "1024",
         },
       });
     });
@@ -102,6 +104,29 @@ export function limitsCases(ctx: SuiteContext): void {
       expect(await late.next()).toMatchObject({ user: "ann", message: "ok", seq: 1 });
       await late.expectSilence(100);
       for (const client of [extended, article, late]) client.close();
+    });
+
+    it("enforces a lowered maxStateBytes, measured as V8 serializes the attachment, on setState and on the first state", async () => {
+      const name = roomName("state");
+      const a = await TestClient.open(limited.url, `/probe/${name}/ws`);
+      const { id } = await ctx.ask(a, { cmd: "whoami" });
+      // The attachment is { id, tags, state }: find the state that makes it exactly 1024 bytes.
+      const size = (text: string) => serialize({ id, tags: [], state: { text } }).length;
+      let text = "";
+      while (size(text + "é") <= 1024) text += "é";
+      while (size(text + "x") <= 1024) text += "x";
+      expect(size(text)).toBe(1024);
+      expect(await ctx.ask(a, { cmd: "setState", state: { text } })).toMatchObject({ ok: true });
+      const refused = await ctx.ask(a, { cmd: "setState", state: { text: text + "x" } });
+      expect(refused).toMatchObject({ ok: false, code: "STATE_TOO_LARGE" });
+      expect(refused.message).toContain(`connection attachment is ${size(text + "x")} bytes serialized; the limit is 1024 bytes`);
+      expect(await ctx.ask(a, { cmd: "whoami" })).toMatchObject({ state: { text } });
+      // A first state (from onBeforeConnect) over the limit refuses the upgrade.
+      const first = encodeURIComponent(JSON.stringify({ text: "x".repeat(1100) }));
+      const refusal = await TestClient.refusal(limited.url, `/probe/${name}/ws?state=${first}`);
+      expect(refusal.status).toBe(400);
+      expect(refusal.body).toMatch(/STATE_TOO_LARGE.*the limit is 1024 bytes/);
+      a.close();
     });
 
     it("closes a binary frame to the chat with 1003", async () => {
