@@ -18,6 +18,12 @@ export interface Limits {
   /** Browser origins allowed to open sockets besides the server's own; `"*"` allows all. */
   allowedOrigins: "*" | readonly string[];
   /**
+   * The origins browsers reach this server at (`https://chat.example`). Given, they are the server's
+   * own origins and the Host header is not consulted; empty, same-origin is believed only for IP
+   * literal and `localhost` hosts (a DNS name in Host could be a rebinding page's).
+   */
+  publicOrigins: readonly string[];
+  /**
    * V8-serialized size of a connection's attachment (id, tags, state), at most 16 KiB: Cloudflare
    * refuses a larger attachment, so a higher value would hold on Node only.
    */
@@ -38,6 +44,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxConnectionsPerRoom: 32_768,
   rateLimit: Object.freeze({ perSecond: 20, burst: 50 }),
   allowedOrigins: Object.freeze([]) as readonly string[],
+  publicOrigins: Object.freeze([]) as readonly string[],
   maxStateBytes: PLATFORM_MAX_STATE_BYTES,
   maxTags: 10,
   maxTagLength: 256,
@@ -57,6 +64,7 @@ export const LIMIT_ENV = {
   maxConnectionsPerRoom: "ROOMKIT_MAX_CONNECTIONS",
   rateLimit: "ROOMKIT_RATE_LIMIT",
   allowedOrigins: "ROOMKIT_ALLOWED_ORIGINS",
+  publicOrigins: "ROOMKIT_PUBLIC_ORIGIN",
   maxBufferedBytes: "ROOMKIT_MAX_BUFFERED_BYTES",
   maxStateBytes: "ROOMKIT_MAX_STATE_BYTES",
 } as const;
@@ -82,11 +90,16 @@ export function resolveLimits(overrides: Partial<Limits> = {}, env?: EnvLike): L
   if (origins !== undefined) fromEnv.allowedOrigins = parseOrigins(origins);
   const state = read(LIMIT_ENV.maxStateBytes);
   if (state !== undefined) fromEnv.maxStateBytes = positiveInteger(LIMIT_ENV.maxStateBytes, state);
+  const publicOrigins = read(LIMIT_ENV.publicOrigins);
+  if (publicOrigins !== undefined) fromEnv.publicOrigins = originList(LIMIT_ENV.publicOrigins, publicOrigins);
   const limits: Limits = { ...DEFAULT_LIMITS, ...fromEnv, ...stripUndefined(overrides) };
   const max = limits.maxStateBytes;
   if (!Number.isSafeInteger(max) || max < 1 || max > PLATFORM_MAX_STATE_BYTES) {
     throw new TypeError(`maxStateBytes must be an integer from 1 to ${PLATFORM_MAX_STATE_BYTES} (Cloudflare's attachment limit), got ${max}`);
   }
+  // Origins given in code are compared as serialized origins too (`https://A.example:443` is `https://a.example`).
+  if (limits.allowedOrigins !== "*") limits.allowedOrigins = limits.allowedOrigins.map((origin) => serializedOrigin("allowedOrigins", origin));
+  limits.publicOrigins = limits.publicOrigins.map((origin) => serializedOrigin("publicOrigins", origin));
   return limits;
 }
 
@@ -104,17 +117,25 @@ export function parseRateLimit(text: string): RateLimit | null {
 /** `*`, or a comma-separated list of origins such as `https://a.example,https://b.example`. */
 export function parseOrigins(text: string): "*" | string[] {
   if (text === "*") return "*";
+  return originList(LIMIT_ENV.allowedOrigins, text);
+}
+
+function originList(name: string, text: string): string[] {
   return text
     .split(",")
     .map((origin) => origin.trim())
     .filter(Boolean)
-    .map((origin) => {
-      try {
-        return new URL(origin).origin;
-      } catch {
-        throw new TypeError(`${LIMIT_ENV.allowedOrigins}: "${origin}" is not an origin`);
-      }
-    });
+    .map((origin) => serializedOrigin(name, origin));
+}
+
+/** A configured origin, leniently: `https://chat.example/` is taken as `https://chat.example`. */
+function serializedOrigin(name: string, text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {}
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) throw new TypeError(`${name}: "${text}" is not an http(s) origin such as https://chat.example`);
+  return url.origin;
 }
 
 function positiveInteger(name: string, text: string): number {

@@ -3,7 +3,9 @@
 import { Hono, type Context, type Env as HonoEnv, type MiddlewareHandler } from "hono";
 import { checkTags, type ConnectTarget } from "./connect.ts";
 import { RoomkitError } from "./errors.ts";
-import { isValidRoomName, resolveLimits, type Limits } from "./limits.ts";
+import { isValidRoomName, LIMIT_ENV, resolveLimits, type Limits } from "./limits.ts";
+import { log } from "./log.ts";
+import { checkOrigin } from "./origin.ts";
 import type { ConnectionInit, RoomClass } from "./room.ts";
 
 export interface RoomRoute<Type extends string = string> {
@@ -72,6 +74,7 @@ export function createRouter<E extends HonoEnv = HonoEnv>(
   before: readonly MiddlewareHandler[] = [],
 ): Hono<E> {
   const router = new Hono<E>();
+  let warnedUnconfigured = false;
   if (app.page !== undefined) {
     const page = app.page;
     router.get("/", (c) => c.html(page));
@@ -88,8 +91,15 @@ export function createRouter<E extends HonoEnv = HonoEnv>(
       }
       const roomLimits = limits(c);
       const origin = c.req.header("origin");
-      if (origin !== undefined && !originAllowed(origin, new URL(c.req.url), roomLimits.allowedOrigins, c.req.header("host"))) {
-        return c.text(`Origin ${origin} is not allowed to open a WebSocket here.`, 403);
+      if (origin !== undefined) {
+        const verdict = checkOrigin(origin, new URL(c.req.url), roomLimits);
+        if (verdict === "refused-unconfigured" && !warnedUnconfigured) {
+          // Once per router: the deployment most likely needs its public origin set, and an attacker
+          // sending such requests must not be able to flood the log.
+          warnedUnconfigured = true;
+          log.warn(`refused a WebSocket from its own Host's origin ${origin}: a DNS name is trusted only when configured. Set ${LIMIT_ENV.publicOrigins}=${origin} (or limits.publicOrigins) if browsers reach this server there.`);
+        }
+        if (verdict !== "allowed") return c.text(`Origin ${origin} is not allowed to open a WebSocket here.`, 403);
       }
       let init: ConnectionInit = {};
       if (app.onBeforeConnect) {
@@ -109,21 +119,4 @@ export function createRouter<E extends HonoEnv = HonoEnv>(
     });
   }
   return router;
-}
-
-/**
- * Cross-site WebSocket hijacking guard. Browsers always send Origin on an upgrade; other clients
- * usually send none and are not refused for that. Same-origin compares against the Host header,
- * since behind a proxy the request URL may carry an internal host.
- */
-export function originAllowed(origin: string, url: URL, allowed: Limits["allowedOrigins"], host?: string): boolean {
-  if (allowed === "*") return true;
-  let parsed: URL;
-  try {
-    parsed = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (parsed.host === (host ?? url.host)) return true;
-  return allowed.includes(parsed.origin);
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import type { RuntimeStarter } from "roomkit/testing";
 import { createContext } from "./context.ts";
 import { routingCases } from "./cases/routing.ts";
+import { originCases } from "./cases/origin.ts";
 import { chatCases } from "./cases/chat.ts";
 import { connectionsCases } from "./cases/connections.ts";
 import { storageCases } from "./cases/storage.ts";
@@ -24,6 +25,7 @@ export function contractSuite(handle: RuntimeStarter): void {
     beforeAll(() => ctx.start());
     afterAll(() => ctx.stop());
     routingCases(ctx);
+    originCases(ctx);
     chatCases(ctx);
     connectionsCases(ctx);
     storageCases(ctx);
