@@ -7,6 +7,7 @@ import { resolveLimits, type Limits } from "../src/limits.ts";
 import { logLevelFromEnv } from "../src/log.ts";
 import { CloseCode } from "../src/protocol.ts";
 import { createRouter, type RoomkitApp } from "../src/router.ts";
+import { Admission } from "./admission.ts";
 import { attachUpgrades, type UpgradeServer } from "./attach.ts";
 import { WebSocketServer } from "./peers.ts";
 import { refusalBodies } from "./refusals.ts";
@@ -23,6 +24,14 @@ export interface NodeRoomsOptions {
   dataDir?: string;
   /** Idle time before a room instance is dropped, as a Durable Object is evicted. Default 10 000 ms. */
   hibernateAfterMs?: number;
+  /**
+   * Behind a reverse proxy: the request header carrying the client's address, for the per-address
+   * limits (`x-forwarded-for`: its last entry, the one the proxy appended; `x-real-ip`,
+   * `cf-connecting-ip` …: the whole value). Default `ROOMKIT_CLIENT_ADDRESS_HEADER`, else none: the
+   * socket's remote address. Set it only when nothing but the proxy can reach the server, or clients
+   * pick their own address.
+   */
+  clientAddressHeader?: string;
   /** Let ws compress frames (off by default: it costs CPU and ~300 KB of memory per socket). */
   perMessageDeflate?: boolean;
 }
@@ -69,7 +78,10 @@ export function nodeRooms(app: RoomkitApp, options: NodeRoomsOptions = {}): Node
     maxPayload: limits.maxMessageBytes,
   });
   const state: ConnectorState = { closing: false };
-  const routes = createRouter(app, roomConnector(registry, limits, wss, state), () => env, () => limits, [refusalBodies]);
+  const admission = new Admission(limits);
+  const headerFromEnv = typeof env.ROOMKIT_CLIENT_ADDRESS_HEADER === "string" && env.ROOMKIT_CLIENT_ADDRESS_HEADER.trim() !== "" ? env.ROOMKIT_CLIENT_ADDRESS_HEADER.trim() : undefined;
+  const connector = roomConnector(registry, limits, wss, state, { admission, clientAddressHeader: options.clientAddressHeader ?? headerFromEnv });
+  const routes = createRouter(app, connector, () => env, () => limits, [refusalBodies]);
   const detach: Array<() => void> = [];
   return {
     routes,

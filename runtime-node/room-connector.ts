@@ -9,6 +9,8 @@ import type { ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import type { Limits } from "../src/limits.ts";
 import { log } from "../src/log.ts";
+import type { Admission } from "./admission.ts";
+import { clientAddress } from "./client-address.ts";
 import { CloseCode } from "../src/protocol.ts";
 import type { ConnectToRoom } from "../src/router.ts";
 import { upgradeWebSocket, type WebSocket, type WebSocketServer } from "./peers.ts";
@@ -30,7 +32,14 @@ export interface ConnectorState {
   closing: boolean;
 }
 
-export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSocketServer, state: ConnectorState): ConnectToRoom {
+export interface AdmissionOptions {
+  admission: Admission;
+  /** The proxy's client-address header, when trusted. */
+  clientAddressHeader: string | undefined;
+}
+
+export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSocketServer, state: ConnectorState, admit: AdmissionOptions): ConnectToRoom {
+  let warnedForwarded = false;
   return (c: Context, target: ConnectTarget) => {
     const env = c.env as NodeEnv | undefined;
     const own = env?.[OWN_UPGRADE];
@@ -46,6 +55,19 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
     if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
       return c.text(`Room "${target.name}" is full (${limits.maxConnectionsPerRoom} connections).`, 503);
     }
+    const socket = incoming.socket;
+    // A client already gone would never release what it was admitted with.
+    if (socket.destroyed) return c.text("Connection closed.", 400);
+    if (!admit.clientAddressHeader && incoming.headers["x-forwarded-for"] !== undefined && !warnedForwarded) {
+      warnedForwarded = true;
+      log.warn("upgrades carry X-Forwarded-For, but no client-address header is trusted: every client behind the proxy counts as the proxy's one address. Set ROOMKIT_CLIENT_ADDRESS_HEADER=x-forwarded-for (clientAddressHeader) if only the proxy can reach this server.");
+    }
+    const admitted = admit.admission.admit(clientAddress(incoming, admit.clientAddressHeader), registry.slot(target.type, target.name) === undefined);
+    if ("refused" in admitted) {
+      const headers: Record<string, string> = admitted.retryAfterSeconds ? { "Retry-After": String(admitted.retryAfterSeconds) } : {};
+      return c.text(admitted.refused, 503, headers);
+    }
+    socket.once("close", admitted.release);
     let prepared: ReturnType<RoomRegistry["prepare"]>;
     try {
       prepared = registry.prepare(target);
@@ -56,7 +78,6 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
       log.error(`room ${target.type} "${target.name}" could not be started:`, error.cause);
       return c.text(`Room "${target.name}" could not be started; try again later.`, 503);
     }
-    const socket = incoming.socket;
     const abandon = () => registry.abandon(target);
     socket.once("close", abandon);
     const request = c.req.raw;

@@ -34,6 +34,12 @@ export interface Limits {
   maxTagLength: number;
   /** Node only: a socket whose unsent bytes pass this is closed with 1013. */
   maxBufferedBytes: number;
+  /** Node only: sockets open or opening per client address (IPv6: per /64); `null` for none. More: HTTP 503. */
+  maxConnectionsPerAddress: number | null;
+  /** Node only: sockets open or opening in the process; `"auto"` is half the descriptor limit less 32; `null` for none. More: HTTP 503. */
+  maxConnectionsTotal: number | "auto" | null;
+  /** Node only: rooms one client address may start (a room nobody is in) per minute; `null` for none. More: HTTP 503. */
+  maxNewRoomsPerAddressPerMinute: number | null;
 }
 
 /** workerd's own cap on a socket attachment; `maxStateBytes` may lower it, never raise it. */
@@ -49,6 +55,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxTags: 10,
   maxTagLength: 256,
   maxBufferedBytes: 4 * 1024 * 1024,
+  maxConnectionsPerAddress: 256,
+  maxConnectionsTotal: "auto",
+  maxNewRoomsPerAddressPerMinute: 120,
 });
 
 /** Room names: 1–128 characters of RFC 3986 "unreserved", checked after percent-decoding. */
@@ -67,6 +76,9 @@ export const LIMIT_ENV = {
   publicOrigins: "ROOMKIT_PUBLIC_ORIGIN",
   maxBufferedBytes: "ROOMKIT_MAX_BUFFERED_BYTES",
   maxStateBytes: "ROOMKIT_MAX_STATE_BYTES",
+  maxConnectionsPerAddress: "ROOMKIT_MAX_CONNECTIONS_PER_ADDRESS",
+  maxConnectionsTotal: "ROOMKIT_MAX_CONNECTIONS_TOTAL",
+  maxNewRoomsPerAddressPerMinute: "ROOMKIT_MAX_NEW_ROOMS_PER_MINUTE",
 } as const;
 
 type EnvLike = Readonly<Record<string, unknown>> | undefined;
@@ -92,6 +104,12 @@ export function resolveLimits(overrides: Partial<Limits> = {}, env?: EnvLike): L
   if (state !== undefined) fromEnv.maxStateBytes = positiveInteger(LIMIT_ENV.maxStateBytes, state);
   const publicOrigins = read(LIMIT_ENV.publicOrigins);
   if (publicOrigins !== undefined) fromEnv.publicOrigins = originList(LIMIT_ENV.publicOrigins, publicOrigins);
+  const perAddress = read(LIMIT_ENV.maxConnectionsPerAddress);
+  if (perAddress !== undefined) fromEnv.maxConnectionsPerAddress = countOrOff(LIMIT_ENV.maxConnectionsPerAddress, perAddress);
+  const total = read(LIMIT_ENV.maxConnectionsTotal);
+  if (total !== undefined) fromEnv.maxConnectionsTotal = total === "auto" ? "auto" : countOrOff(LIMIT_ENV.maxConnectionsTotal, total);
+  const newRooms = read(LIMIT_ENV.maxNewRoomsPerAddressPerMinute);
+  if (newRooms !== undefined) fromEnv.maxNewRoomsPerAddressPerMinute = countOrOff(LIMIT_ENV.maxNewRoomsPerAddressPerMinute, newRooms);
   const limits: Limits = { ...DEFAULT_LIMITS, ...fromEnv, ...stripUndefined(overrides) };
   const max = limits.maxStateBytes;
   if (!Number.isSafeInteger(max) || max < 1 || max > PLATFORM_MAX_STATE_BYTES) {
@@ -136,6 +154,11 @@ function serializedOrigin(name: string, text: string): string {
   } catch {}
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) throw new TypeError(`${name}: "${text}" is not an http(s) origin such as https://chat.example`);
   return url.origin;
+}
+
+/** A positive integer, or `off`. */
+function countOrOff(name: string, text: string): number | null {
+  return text === "off" ? null : positiveInteger(name, text);
 }
 
 function positiveInteger(name: string, text: string): number {

@@ -9,10 +9,16 @@ export interface RuntimeCapabilities {
   readonly slowConsumerClose: boolean;
   /** `hibernateAfterMs` is honoured (Node); workerd's idle eviction is its own, about 10 s. */
   readonly hibernateAfterMs: boolean;
+  /**
+   * The admission limits (`maxConnectionsPerAddress`, `maxConnectionsTotal`,
+   * `maxNewRoomsPerAddressPerMinute`) are enforced (Node); on Cloudflare they are the Worker's to
+   * apply (a Rate Limiting binding in `onBeforeConnect`).
+   */
+  readonly admissionLimits: boolean;
 }
 
-export const NODE_CAPABILITIES: RuntimeCapabilities = { restart: true, slowConsumerClose: true, hibernateAfterMs: true };
-export const WORKERD_CAPABILITIES: RuntimeCapabilities = { restart: false, slowConsumerClose: false, hibernateAfterMs: false };
+export const NODE_CAPABILITIES: RuntimeCapabilities = { restart: true, slowConsumerClose: true, hibernateAfterMs: true, admissionLimits: true };
+export const WORKERD_CAPABILITIES: RuntimeCapabilities = { restart: false, slowConsumerClose: false, hibernateAfterMs: false, admissionLimits: false };
 
 export type RuntimeName = "node" | "workerd";
 

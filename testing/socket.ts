@@ -12,6 +12,8 @@ export interface OpenSocketOptions {
   headers?: Record<string, string>;
   /** Default bound of every wait on this socket. Default 5,000 ms. */
   timeoutMs?: number;
+  /** The local address to connect from, e.g. `127.0.0.2` to be another client address on loopback (Linux). */
+  localAddress?: string;
 }
 
 export interface Refusal {
@@ -36,7 +38,7 @@ const describeFrame = (frame: RawFrame) => (typeof frame === "string" ? (frame.l
 /** Opens a WebSocket to `url` (http(s):// or ws(s)://) and resolves once it is open; rejects with the HTTP status if refused. */
 export async function openSocket<Frame = any>(url: string, options: OpenSocketOptions = {}): Promise<TestSocket<Frame>> {
   const WebSocket = await loadWs();
-  const ws = new WebSocket(wsUrl(url), { headers: options.headers });
+  const ws = new WebSocket(wsUrl(url), { headers: options.headers, localAddress: options.localAddress });
   const socket = new TestSocket<Frame>(url, ws, options.timeoutMs ?? 5000);
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
@@ -47,9 +49,9 @@ export async function openSocket<Frame = any>(url: string, options: OpenSocketOp
 }
 
 /** Attempts an upgrade that the server must refuse; resolves with its status and body, rejects if it was accepted. */
-export async function refusedUpgrade(url: string, options: Pick<OpenSocketOptions, "headers"> = {}): Promise<Refusal> {
+export async function refusedUpgrade(url: string, options: Pick<OpenSocketOptions, "headers" | "localAddress"> = {}): Promise<Refusal> {
   const WebSocket = await loadWs();
-  const ws = new WebSocket(wsUrl(url), { headers: options.headers });
+  const ws = new WebSocket(wsUrl(url), { headers: options.headers, localAddress: options.localAddress });
   return new Promise((resolve, reject) => {
     ws.once("open", () => {
       ws.close();

@@ -1,5 +1,6 @@
 // roomkit's Node runtime as a bench target: the bench app on a free port, data on disk in a fresh
-// directory (as shipped: one SQLite file per room), rate limit off (ROOMKIT_RATE_LIMIT=off).
+// directory (as shipped: one SQLite file per room), rate limit off (ROOMKIT_RATE_LIMIT=off), and the
+// admission limits off: the bench's thousands of sockets and rooms come from a few loopback addresses.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +15,14 @@ const server = await serveRooms(benchApp, {
   dataDir,
   // The shipped default (10 s) unless the bench asks for less: W3 waits for idle rooms to hibernate.
   hibernateAfterMs: Number(process.env.BENCH_HIBERNATE_AFTER_MS ?? 10_000),
-  env: { ...process.env, ROOMKIT_RATE_LIMIT: "off", ROOMKIT_LOG: process.env.ROOMKIT_LOG ?? "error" },
+  env: {
+    ...process.env,
+    ROOMKIT_RATE_LIMIT: "off",
+    ROOMKIT_MAX_CONNECTIONS_PER_ADDRESS: "off",
+    ROOMKIT_MAX_NEW_ROOMS_PER_MINUTE: "off",
+    ROOMKIT_MAX_CONNECTIONS_TOTAL: "off",
+    ROOMKIT_LOG: process.env.ROOMKIT_LOG ?? "error",
+  },
 });
 serveBenchControl(server.url, process.pid, async () => {
   await Promise.race([server.close(), new Promise((resolve) => setTimeout(resolve, 3000))]);

@@ -6,6 +6,7 @@ import type { RuntimeStarter } from "roomkit/testing";
 import { createContext } from "./context.ts";
 import { routingCases } from "./cases/routing.ts";
 import { originCases } from "./cases/origin.ts";
+import { admissionCases } from "./cases/admission.ts";
 import { chatCases } from "./cases/chat.ts";
 import { connectionsCases } from "./cases/connections.ts";
 import { storageCases } from "./cases/storage.ts";
@@ -26,6 +27,7 @@ export function contractSuite(handle: RuntimeStarter): void {
     afterAll(() => ctx.stop());
     routingCases(ctx);
     originCases(ctx);
+    admissionCases(ctx);
     chatCases(ctx);
     connectionsCases(ctx);
     storageCases(ctx);

@@ -12,8 +12,11 @@ export interface NodeProcess {
 
 const main = fileURLToPath(new URL("./node-process-main.ts", import.meta.url));
 
-export async function startNodeProcess(dataDir: string, options: { port?: number; env?: Record<string, string> } = {}): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", main, dataDir, String(options.port ?? 0)], {
+/** `wrapper`: a command the server runs under, such as `["prlimit", "--nofile=256"]`. */
+export async function startNodeProcess(dataDir: string, options: { port?: number; env?: Record<string, string>; wrapper?: string[] } = {}): Promise<NodeProcess> {
+  const argv = [process.execPath, "--import", "tsx", main, dataDir, String(options.port ?? 0)];
+  const [command, ...args] = [...(options.wrapper ?? []), ...argv];
+  const child = spawn(command!, args, {
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "inherit"],
   });
