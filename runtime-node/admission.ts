@@ -5,7 +5,6 @@
 import type { Limits } from "../src/limits.ts";
 import { autoConnectionLimit } from "./descriptor-limit.ts";
 
-export type Admitted = { release(): void };
 export type Refused = { refused: string; retryAfterSeconds?: number };
 
 const MINUTE = 60_000;
@@ -30,8 +29,12 @@ export class Admission {
     this.maxTotal = limits.maxConnectionsTotal === "auto" ? autoConnectionLimit() : limits.maxConnectionsTotal;
   }
 
-  /** Counts one socket of `address` until `release()`; `startsRoom`: it would start a room nobody is in. */
-  admit(address: string, startsRoom: boolean): Admitted | Refused {
+  /**
+   * Counts one socket of `address` until `release(address)`, or says why not; `startsRoom`: it
+   * would start a room nobody is in. A plain count, not a closure per socket: an idle socket is
+   * what a server holds most of.
+   */
+  admit(address: string, startsRoom: boolean): Refused | null {
     if (this.maxTotal !== null && this.total >= this.maxTotal) {
       return { refused: `The server is at its connection limit (${this.maxTotal}); try again later.` };
     }
@@ -51,17 +54,15 @@ export class Admission {
     }
     this.total++;
     this.perAddress.set(address, held + 1);
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.total--;
-        const left = (this.perAddress.get(address) ?? 1) - 1;
-        if (left > 0) this.perAddress.set(address, left);
-        else this.perAddress.delete(address);
-      },
-    };
+    return null;
+  }
+
+  /** Once per socket admitted, when it is gone. */
+  release(address: string): void {
+    this.total--;
+    const left = (this.perAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(address, left);
+    else this.perAddress.delete(address);
   }
 
   /** Sockets counted now (tests, diagnostics). */

@@ -60,12 +60,14 @@ export function nodeRooms(app: RoomkitApp, options: NodeRoomsOptions = {}): Node
   const env = options.env ?? (process.env as Record<string, unknown>);
   logLevelFromEnv(env);
   const limits = resolveLimits({ ...app.limits, ...options.limits }, env);
+  const admission = new Admission(limits);
   const registry = new RoomRegistry({
     rooms: app.rooms,
     env,
     limits,
     dataDir: options.dataDir ?? (typeof env.ROOMKIT_DATA_DIR === "string" ? env.ROOMKIT_DATA_DIR : ".data"),
     hibernateAfterMs: options.hibernateAfterMs ?? 10_000,
+    onSocketClosed: (socket) => admission.release(socket.address),
   });
   registry.restoreAlarms();
   const wss = new WebSocketServer({
@@ -78,7 +80,6 @@ export function nodeRooms(app: RoomkitApp, options: NodeRoomsOptions = {}): Node
     maxPayload: limits.maxMessageBytes,
   });
   const state: ConnectorState = { closing: false };
-  const admission = new Admission(limits);
   const headerFromEnv = typeof env.ROOMKIT_CLIENT_ADDRESS_HEADER === "string" && env.ROOMKIT_CLIENT_ADDRESS_HEADER.trim() !== "" ? env.ROOMKIT_CLIENT_ADDRESS_HEADER.trim() : undefined;
   const connector = roomConnector(registry, limits, wss, state, { admission, clientAddressHeader: options.clientAddressHeader ?? headerFromEnv });
   const routes = createRouter(app, connector, () => env, () => limits, [refusalBodies]);

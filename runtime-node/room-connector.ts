@@ -62,12 +62,15 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
       warnedForwarded = true;
       log.warn("upgrades carry X-Forwarded-For, but no client-address header is trusted: every client behind the proxy counts as the proxy's one address. Set ROOMKIT_CLIENT_ADDRESS_HEADER=x-forwarded-for (clientAddressHeader) if only the proxy can reach this server.");
     }
-    const admitted = admit.admission.admit(clientAddress(incoming, admit.clientAddressHeader), registry.slot(target.type, target.name) === undefined);
-    if ("refused" in admitted) {
-      const headers: Record<string, string> = admitted.retryAfterSeconds ? { "Retry-After": String(admitted.retryAfterSeconds) } : {};
-      return c.text(admitted.refused, 503, headers);
+    const address = clientAddress(incoming, admit.clientAddressHeader);
+    const refused = admit.admission.admit(address, registry.slot(target.type, target.name) === undefined);
+    if (refused) {
+      const headers: Record<string, string> = refused.retryAfterSeconds ? { "Retry-After": String(refused.retryAfterSeconds) } : {};
+      return c.text(refused.refused, 503, headers);
     }
-    socket.once("close", admitted.release);
+    // Until the socket is in a room, its admission is released here; once it is, by the registry.
+    const release = () => admit.admission.release(address);
+    socket.once("close", release);
     let prepared: ReturnType<RoomRegistry["prepare"]>;
     try {
       prepared = registry.prepare(target);
@@ -94,7 +97,8 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
       }
       let opened: void | Promise<void>;
       try {
-        opened = registry.accept(target, prepared, ws, request);
+        opened = registry.accept(target, prepared, ws, request, address);
+        socket.off("close", release);
       } catch (error) {
         log.error(`room ${target.type} "${target.name}": could not accept a socket:`, error);
         socket.uncork();

@@ -15,6 +15,8 @@ export interface NodeSocket {
   attachment: EncodedAttachment;
   /** Why the server is closing it, when it may have to cut the TCP connection (code 1006). */
   closing?: { code: number; reason: string };
+  /** The client address the admission limits counted it under (released when it closes). */
+  readonly address: string;
 }
 
 const OPEN = 1;

@@ -24,6 +24,8 @@ export interface RoomRegistryOptions {
   dataDir: string;
   /** Idle time after which a room instance is dropped (Cloudflare: about 10 s). */
   hibernateAfterMs: number;
+  /** A socket accepted into a room has closed (the admission limits release its address). */
+  onSocketClosed?: (socket: NodeSocket) => void;
 }
 
 const HEARTBEAT = Buffer.from(HEARTBEAT_REQUEST);
@@ -88,9 +90,9 @@ export class RoomRegistry {
    * onConnect has: until then the room gets no other event from this socket (the order of events
    * is the same as on Cloudflare, where the 101 waits for onConnect).
    */
-  accept(target: ConnectTarget, prepared: { tags: readonly string[]; attachment: EncodedAttachment }, ws: WebSocket, request: Request): void | Promise<void> {
+  accept(target: ConnectTarget, prepared: { tags: readonly string[]; attachment: EncodedAttachment }, ws: WebSocket, request: Request, address: string): void | Promise<void> {
     const slot = this.ensureSlot(target.type, target.name);
-    const socket: NodeSocket = { ws, tags: prepared.tags, attachment: prepared.attachment };
+    const socket: NodeSocket = { ws, tags: prepared.tags, attachment: prepared.attachment, closing: undefined, address };
     slot.add(socket);
     let opening: Promise<void> | undefined;
     const deliver = (data: Buffer, isBinary: boolean) => {
@@ -109,6 +111,7 @@ export class RoomRegistry {
     });
     ws.on("close", (code: number, reason: Buffer) => {
       slot.remove(socket);
+      this.options.onSocketClosed?.(socket);
       const report = () => {
         const cut = code === 1006 && socket.closing;
         const reported = this.runFor(slot, socket, (room) =>
@@ -121,7 +124,7 @@ export class RoomRegistry {
       else report();
     });
     ws.on("error", (error: Error) => this.runFor(slot, socket, (room) => room.errored(socket, error)));
-    const opened = this.runFor(slot, socket, (room) => room.open(socket, request));
+    const opened = this.open(slot, socket, request);
     if (!opened || opened === NOT_WOKEN) return;
     // Frames already read may still be emitted while paused; those wait on `opening` above.
     ws.pause();
@@ -130,6 +133,14 @@ export class RoomRegistry {
       ws.resume();
     });
     return opening;
+  }
+
+  /**
+   * onConnect, from a method of its own: a closure over `request` inside accept() would put the
+   * request in the scope its socket listeners share, and so keep it for the socket's lifetime.
+   */
+  private open(slot: RoomSlot, socket: NodeSocket, request: Request) {
+    return this.runFor(slot, socket, (room) => room.open(socket, request));
   }
 
   /**
