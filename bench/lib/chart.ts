@@ -41,8 +41,8 @@ export function chartSvg(lines: SummaryLine[], targets: readonly Target[], title
     return mine !== undefined && theirs ? { ratio: mine / theirs, detail: `${fmt(mine, "ms")} vs ${fmt(theirs, "ms")} ms` } : null;
   };
   const panels = [
-    panel("Throughput vs baseline (higher is better)", (l) => {
-      if (!["W1-throughput", "W2", "W4", "W5"].includes(l.workload) || l.ratio === null) return null;
+    panel("Throughput and connection rate vs baseline (higher is better)", (l) => {
+      if (!["W1-throughput", "W2", "W4", "W5", "W3-2000-connect", "W3-10000-connect"].includes(l.workload) || l.ratio === null) return null;
       return { ratio: l.ratio, detail: `${fmt(l.median)} vs ${fmt(l.baselineMedian)}${l.unit}`, limit: l.bar?.limit };
     }),
     panel("p99 latency vs baseline (lower is better)", (l) => {
@@ -51,7 +51,7 @@ export function chartSvg(lines: SummaryLine[], targets: readonly Target[], title
       return null;
     }),
     panel("RSS per idle connection vs baseline (lower is better)", (l) => {
-      if (!l.workload.startsWith("W3") || l.ratio === null) return null;
+      if (l.metric !== "bytesPerConn" || l.ratio === null) return null;
       return { ratio: l.ratio, detail: `${fmt(l.median)} vs ${fmt(l.baselineMedian)} B`, limit: l.bar?.limit };
     }),
   ];

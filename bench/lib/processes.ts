@@ -100,7 +100,8 @@ export class ServerProcess extends Channel<FromServer, ToServer> {
   static async start(spec: ServerSpec, name: string): Promise<ServerProcess> {
     const script = fileURLToPath(new URL(spec.script, new URL("../", import.meta.url)));
     const child = fork(script, spec.args ?? [], {
-      execArgv: [...TSX, "--expose-gc", ...(spec.nodeFlags ?? [])],
+      // Node's default flags, as `npm start` runs a server: the tuned W3 adds its own.
+      execArgv: [...TSX, ...(spec.nodeFlags ?? [])],
       env: { ...process.env, ...spec.env },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });

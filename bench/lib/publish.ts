@@ -1,5 +1,6 @@
-// Writing a run down: its JSON and chart under bench/results/, and — for a full run — the results
-// section of docs/BENCHMARKS.md. Kept apart from the runner so that a saved run can be published
+// Writing a run down: its summary JSON and chart under bench/results/ (kept in git), every row of
+// it beside them (`*-rows.json`, not kept: an artifact of the run), and — for a full run — the
+// results section of docs/BENCHMARKS.md. Kept apart from the runner so that a saved run can be published
 // again (bench/tools/publish.ts) without measuring anything.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -30,10 +31,12 @@ export function publish(results: BenchResults, options: { docs: boolean }): void
   const dir = fileURLToPath(RESULTS);
   mkdirSync(dir, { recursive: true });
   const name = results.partial ? "partial" : "latest";
-  writeFileSync(`${dir}${name}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  const { rows, ...summary } = results;
+  writeFileSync(`${dir}${name}.json`, `${JSON.stringify(summary, null, 1)}\n`);
+  writeFileSync(`${dir}${name}-rows.json`, `${JSON.stringify(results)}\n`);
   const title = `roomkit vs baselines — ${when(results)} UTC, ${results.machine.cores} cores, median of ${results.reps}`;
   writeFileSync(`${dir}${name}.svg`, chartSvg(results.summary, TARGETS, title));
-  console.log(`\nwrote bench/results/${name}.json and bench/results/${name}.svg`);
+  console.log(`\nwrote bench/results/${name}.json (summary), ${name}-rows.json (every row) and ${name}.svg`);
   if (options.docs) updateDocs(results, `${name}.svg`);
 }
 
@@ -60,7 +63,7 @@ function updateDocs(results: BenchResults, chart: string): void {
   }
   const m = results.machine;
   const [before, after] = results.machineLoad.loadavg1;
-  const other = Math.max(...results.rows.map((r) => r.load.otherCpuPercent));
+  const other = Math.max(...results.summary.map((l) => l.otherCpuPercentMax));
   const command = ["npm run bench", ...(results.argv.length ? ["--", ...results.argv] : [])].join(" ");
   const section = [
     start,

@@ -8,14 +8,18 @@ import { median } from "./report.ts";
 import { now, type ConnSpec, type Plan, type ReceiveStats } from "./protocol.ts";
 import type { Target } from "./targets.ts";
 
-export type WorkloadId = "W1-latency" | "W1-throughput" | "W2" | "W3-2000" | "W3-10000" | "W4" | "W5";
+export type WorkloadId = "W1-latency" | "W1-throughput" | "W2" | "W3-2000" | "W3-10000" | "W3t-2000" | "W3t-10000" | "W4" | "W5";
 
 export interface BenchConfig {
   /** turns × turnMs: how long each server of W1 (per phase) and W2 is measured, in turns of turnMs. */
   w1: { clients: number; rate: number; turns: number; turnMs: number; window: number };
   w2: { clients: number; batch: number; turns: number; turnMs: number };
-  /** hibernateAfterMs: the Node runtime's idle time before hibernation during W3. */
-  w3: { sizes: number[]; roomSize: number; settleMs: number; hibernateAfterMs: number };
+  /**
+   * W3 as shipped reads each size `readAfterMs` after its last connection opened (past the shipped
+   * hibernation time, so that rooms are idle as in production) and `earlyReadMs` after it.
+   * The tuned W3 (`--tuned`) waits settleMs and hibernates rooms after hibernateAfterMs.
+   */
+  w3: { sizes: number[]; roomSize: number; earlyReadMs: number; readAfterMs: number; settleMs: number; hibernateAfterMs: number };
   w4: { rooms: number; perRoom: number; durationMs: number };
   w5: { loops: number; rooms: number; durationMs: number };
   /** Source addresses the clients spread over (127.0.0.x). */
@@ -191,7 +195,13 @@ async function settle(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Server RSS after a full GC (Node servers; workerd cannot be asked to collect). */
+/** Server RSS as it is, after a pause: no forced collection, as a user's server would be read. */
+async function rssAfter(ctx: RunContext, ms: number): Promise<number> {
+  await settle(ms);
+  return processRss(ctx.server.socketPid) ?? Number.NaN;
+}
+
+/** Server RSS after a full GC, through the bench's collection route (the tuned W3 only). */
 async function quietRss(ctx: RunContext, settleMs: number): Promise<number> {
   await settle(settleMs);
   await ctx.server.gc();
@@ -200,7 +210,71 @@ async function quietRss(ctx: RunContext, settleMs: number): Promise<number> {
 }
 
 /**
- * W3: idle connections in rooms of `roomSize`, up to each of `sizes` (2,000 and 10,000), on one
+ * W3, as users run the server: idle connections in rooms of `roomSize`, up to each of `sizes`
+ * (2,000 and 10,000), on one server started with Node's and workerd's default flags and the
+ * shipped hibernation time, read without forcing a collection. A warm-up opens and closes
+ * sizes[0]/5 connections; the empty server is read `earlyReadMs` later. Connections are then
+ * opened in batches up to each size, and the server is read `earlyReadMs` after the last one
+ * opened (`at3sBytesPerConn`) and `readAfterMs` after it (`bytesPerConn`, the figure: by then
+ * roomkit's Node runtime has hibernated the rooms, as production would). Both are the growth from
+ * the empty server divided by the connections open: what an operator sees, one-time costs and
+ * V8's own pace of collection included. `connectPerSec` is the opening rate over all batches.
+ */
+export async function w3(ctx: RunContext): Promise<Row[]> {
+  const { roomSize, sizes, earlyReadMs, readAfterMs } = ctx.config.w3;
+  const assign = w3Assignment(ctx, roomSize);
+  await openAll(ctx, assign(0, Math.round(sizes[0]! / 5), 100_000), 50);
+  await closeAll(ctx);
+  const load = watch(ctx);
+  const empty = await rssAfter(ctx, earlyReadMs);
+  const fdsBefore = processFds(ctx.server.socketPid) ?? 0;
+  const rows: Row[] = [];
+  let open = 0;
+  let connectMs = 0;
+  let previousSize = 0;
+  for (const size of sizes) {
+    const step = Math.round((size - previousSize) / (previousSize === 0 ? 5 : 4));
+    while (open < size) {
+      const to = Math.min(size, open + step);
+      const t0 = now();
+      await openAll(ctx, assign(open, to, 0), 50);
+      connectMs += now() - t0;
+      open = to;
+    }
+    const opened = now();
+    const early = await rssAfter(ctx, earlyReadMs);
+    const late = await rssAfter(ctx, Math.max(0, readAfterMs - (now() - opened)));
+    const fds = (processFds(ctx.server.socketPid) ?? 0) - fdsBefore;
+    rows.push(finishRow(ctx, `W3-${size}` as WorkloadId, load.finish(), {
+      bytesPerConn: Math.round((late - empty) / size),
+      at3sBytesPerConn: Math.round((early - empty) / size),
+      rssEmptyMiB: mib(empty),
+      rssAfterMiB: mib(late),
+      connectPerSec: Math.round(open / (connectMs / 1000)),
+      serverFdsPerConn: Math.round((fds / size) * 100) / 100,
+    }, { ...EMPTY_INTEGRITY, closes: {} }));
+    previousSize = size;
+  }
+  await closeAll(ctx, true);
+  return rows;
+}
+
+/** Connections `from`…`to` in rooms of `roomSize` (numbered from `roomOffset`), spread over the client processes. */
+function w3Assignment(ctx: RunContext, roomSize: number) {
+  const procs = ctx.clients.length;
+  return (from: number, to: number, roomOffset: number): ConnSpec[][] => {
+    const assignment: ConnSpec[][] = ctx.clients.map(() => []);
+    for (let cid = from; cid < to; cid++) {
+      const room = roomOffset + Math.floor(cid / roomSize);
+      assignment[cid % procs]!.push({ cid, url: wsUrl(ctx, room), local: local(ctx, cid), room });
+    }
+    return assignment;
+  };
+}
+
+/**
+ * W3 tuned (`--tuned`; not how users run a server, reported beside the figure, never instead):
+ * idle connections in rooms of `roomSize`, up to each of `sizes` (2,000 and 10,000), on one
  * server; RSS per connection, read after a full GC. A warm-up opens and closes sizes[0]/5
  * connections; then connections are opened in batches — five up to the first size, then four up to
  * each next size — with a reading after each batch. The figure for a size is the median of the
@@ -213,19 +287,11 @@ async function quietRss(ctx: RunContext, settleMs: number): Promise<number> {
  * (roomkit's Node runtime), each batch is read twice — once its rooms are quiet (`awakeBytesPerConn`,
  * instances and databases still open) and once they have hibernated (`bytesPerConn`, the figure).
  */
-export async function w3(ctx: RunContext): Promise<Row[]> {
+export async function w3Tuned(ctx: RunContext): Promise<Row[]> {
   const { roomSize, settleMs, sizes, hibernateAfterMs } = ctx.config.w3;
-  const procs = ctx.clients.length;
   // The runtime's sweeper looks every hibernateAfterMs / 4 (at most every second).
   const hibernatedAfterMs = ctx.target.hibernatesRooms ? hibernateAfterMs + Math.min(1000, hibernateAfterMs / 4) + 300 : 0;
-  const batch = (from: number, to: number, roomOffset: number): ConnSpec[][] => {
-    const assignment: ConnSpec[][] = ctx.clients.map(() => []);
-    for (let cid = from; cid < to; cid++) {
-      const room = roomOffset + Math.floor(cid / roomSize);
-      assignment[cid % procs]!.push({ cid, url: wsUrl(ctx, room), local: local(ctx, cid), room });
-    }
-    return assignment;
-  };
+  const batch = w3Assignment(ctx, roomSize);
   /** RSS once the rooms are quiet and, where they hibernate, once they have. */
   type Reading = { awake: number; idle: number };
   const read = async (): Promise<Reading> => {
@@ -276,7 +342,7 @@ export async function w3(ctx: RunContext): Promise<Row[]> {
       metrics.heapTotalBytesPerConn = Math.round((heap.heapTotal - heapEmpty.heapTotal) / size);
       metrics.newSpaceGrowthMiB = mib(heap.newSpace - heapEmpty.newSpace);
     }
-    rows.push({ ...finishRow(ctx, `W3-${size}` as WorkloadId, load.finish(), metrics, { ...EMPTY_INTEGRITY, closes: {} }) });
+    rows.push({ ...finishRow(ctx, `W3t-${size}` as WorkloadId, load.finish(), metrics, { ...EMPTY_INTEGRITY, closes: {} }) });
     previousSize = size;
   }
   await closeAll(ctx, true);
@@ -289,7 +355,7 @@ const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 export async function w5(ctx: RunContext): Promise<Row[]> {
   const { loops, rooms, durationMs } = ctx.config.w5;
   const procs = Math.min(2, ctx.clients.length);
-  const before = await quietRss(ctx, 200);
+  const before = await rssAfter(ctx, 200);
   const load = watch(ctx);
   const at = now() + 300;
   const urls = Array.from({ length: rooms }, (_, r) => wsUrl(ctx, r));
@@ -298,7 +364,7 @@ export async function w5(ctx: RunContext): Promise<Row[]> {
   );
   const ran = await Promise.all(plans.map((plan, i) => (plan ? ctx.clients[i]!.request({ op: "run", plan }, "ran", durationMs + 120_000) : null)));
   const windowLoad = load.finish();
-  const after = await quietRss(ctx, 1000);
+  const after = await rssAfter(ctx, 1000);
   const connect = new Histogram();
   let cycles = 0;
   let errors = 0;

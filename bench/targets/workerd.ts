@@ -36,9 +36,9 @@ async function options(): Promise<ConstructorParameters<typeof Miniflare>[0]> {
   return roomkitWorkerOptions();
 }
 
-// V8's gc() for the bench's collection route (bench/targets/workerd-gc.js); Miniflare passes these
-// flags to workerd. W3 also fixes the young generation's size, as for the Node servers.
-process.env.MINIFLARE_WORKERD_V8_FLAGS = ["--expose-gc", process.env.BENCH_WORKERD_V8_FLAGS ?? ""].join(" ").trim();
+// workerd's default V8 flags, as `wrangler dev` runs it; the tuned W3 alone sets its own (gc() for
+// the bench's collection route, bench/targets/workerd-gc.js, and a fixed young generation).
+if (process.env.BENCH_WORKERD_V8_FLAGS) process.env.MINIFLARE_WORKERD_V8_FLAGS = process.env.BENCH_WORKERD_V8_FLAGS;
 const mf = new Miniflare({ ...(await options()), host, port: 0 });
 const url = await mf.ready;
 const workerd = childPids(process.pid, "workerd")[0] ?? process.pid;

@@ -3,7 +3,7 @@
 // workload and every target, with at least 3 repetitions and no failure, qualifies — for instance
 // one that was written to partial.json only because it was given --reps 5 before that counted.
 //
-//   npx tsx bench/tools/publish.ts bench/results/partial.json
+//   npx tsx bench/tools/publish.ts bench/results/partial-rows.json
 import { readFileSync } from "node:fs";
 import { publish, type BenchResults } from "../lib/publish.ts";
 import { TARGETS } from "../lib/targets.ts";
