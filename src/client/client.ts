@@ -26,6 +26,7 @@ export class RoomClient<In = unknown, Out = unknown> extends Emitter<ClientEvent
   private readonly backoff: BackoffOptions;
   private readonly maxRetries: number;
   private readonly connectTimeoutMs: number;
+  private readonly syncTimeoutMs: number;
   private readonly heartbeat: HeartbeatOptions | false;
   private readonly maxInFlight: number;
   private readonly rateLimitPauseMs: number;
@@ -52,10 +53,11 @@ export class RoomClient<In = unknown, Out = unknown> extends Emitter<ClientEvent
     super();
     this.url = socketUrl(options.url);
     this.WebSocket = resolveWebSocket(options.WebSocket);
-    this.resume = options.resume ?? true;
+    this.resume = options.resume ?? false;
     this.backoff = checkBackoff({ ...DEFAULT_BACKOFF, ...options.backoff });
     this.maxRetries = options.maxRetries ?? 20;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.syncTimeoutMs = options.syncTimeoutMs ?? 10_000;
     this.heartbeat = options.heartbeat === false ? false : { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
     this.rateLimitPauseMs = options.rateLimitPauseMs ?? 1000;
@@ -153,11 +155,17 @@ export class RoomClient<In = unknown, Out = unknown> extends Emitter<ClientEvent
     const link: Link = new Link(
       this.WebSocket,
       attemptUrl(this.url, this.resume, this.seq),
-      { connectTimeoutMs: this.connectTimeoutMs, heartbeat: this.heartbeat },
+      { connectTimeoutMs: this.connectTimeoutMs, heartbeat: this.heartbeat, syncTimeoutMs: this.resume ? this.syncTimeoutMs : false },
       {
         open: () => this.onOpen(),
         text: (text) => this.onText(text),
-        binary: () => this.fail({ code: "invalid_frame", detail: "binary frame ignored", fromServer: false }),
+        binary: (data) => this.onBinary(data),
+        syncTimeout: (ms) =>
+          this.fail({
+            code: "sync_timeout",
+            detail: `no "synced" frame ${ms} ms after the socket opened: the room does not speak roomkit's resume protocol (use resume: false), or it is too slow; retrying`,
+            fromServer: false,
+          }),
         end: (end) => {
           if (this.link === link) this.onEnd(end);
         },
@@ -182,6 +190,8 @@ export class RoomClient<In = unknown, Out = unknown> extends Emitter<ClientEvent
     try {
       frame = JSON.parse(text);
     } catch {
+      // A plain socket passes on whatever the room sends; the resume protocol is JSON only.
+      if (!this.resume) return this.emit("message", { data: text as In, raw: text, seq: null, history: false });
       this.fail({ code: "invalid_frame", detail: `not JSON: ${text.slice(0, 80)}`, fromServer: false });
       return;
     }
@@ -189,12 +199,17 @@ export class RoomClient<In = unknown, Out = unknown> extends Emitter<ClientEvent
       const notice = asNotice(frame);
       if (notice) return this.onNotice(notice);
       const seq = (frame as { seq?: unknown } | null)?.seq;
-      if (typeof seq === "number") return this.onSequenced(frame as In & { seq: number; cid?: unknown; timestamp?: unknown }, seq);
+      if (typeof seq === "number") return this.onSequenced(frame as In & { seq: number; cid?: unknown; timestamp?: unknown }, seq, text);
     }
-    this.emit("message", { data: frame as In, seq: null, history: false });
+    this.emit("message", { data: frame as In, raw: text, seq: null, history: false });
   }
 
-  private onSequenced(frame: In & { seq: number; cid?: unknown; timestamp?: unknown }, seq: number): void {
+  private onBinary(data: ArrayBuffer): void {
+    if (!this.resume) return this.emit("message", { data: data as In, raw: data, seq: null, history: false });
+    this.fail({ code: "invalid_frame", detail: "binary frame ignored: the resume protocol is JSON text", fromServer: false });
+  }
+
+  private onSequenced(frame: In & { seq: number; cid?: unknown; timestamp?: unknown }, seq: number, raw: string): void {
     // Already seen: history overlapping what arrived live, or a replay after a reconnect.
     if (this.seq !== null && seq <= this.seq) return;
     this.seq = seq;
@@ -202,7 +217,7 @@ export class RoomClient<In = unknown, Out = unknown> extends Emitter<ClientEvent
     const own = typeof frame.cid === "string" ? this.outbox.get(frame.cid) : undefined;
     if (own) return this.confirm(own, seq, typeof frame.timestamp === "number" ? frame.timestamp : Date.now());
     if (!this.synced) this.replayed++;
-    this.emit("message", { data: frame, seq, history: !this.synced });
+    this.emit("message", { data: frame, raw, seq, history: !this.synced });
   }
 
   private onNotice(notice: Notice): void {
@@ -223,6 +238,7 @@ export class RoomClient<In = unknown, Out = unknown> extends Emitter<ClientEvent
           this.seq = notice.seq;
         } else this.advance(notice.seq);
         this.synced = true;
+        this.link?.synced();
         this.failures = 0;
         this.emit("synced", { seq: notice.seq, resumed: this.since !== null });
         if (this.since !== null) this.emit("resumed", { since: this.since, seq: notice.seq, replayed: this.replayed });

@@ -16,6 +16,11 @@ export interface LinkOptions {
   connectTimeoutMs: number;
   /** `false` turns the heartbeat off. */
   heartbeat: HeartbeatOptions | false;
+  /**
+   * Close a link that is open but not yet marked `synced()` after this long (resume mode: the room
+   * never answered with `synced`). `false`: no such wait.
+   */
+  syncTimeoutMs: number | false;
 }
 
 export interface LinkEnd {
@@ -29,8 +34,10 @@ export interface LinkEnd {
 export interface LinkHandlers {
   open(): void;
   text(data: string): void;
-  /** Binary frames: the client protocol has none. */
-  binary(): void;
+  /** A binary frame, as an ArrayBuffer (a Blob where `binaryType` cannot be set). */
+  binary(data: ArrayBuffer): void;
+  /** The sync timeout passed; the link closes itself (1000, "sync timeout") right after. */
+  syncTimeout(ms: number): void;
   end(end: LinkEnd): void;
 }
 
@@ -42,6 +49,7 @@ export class Link {
   private opened = false;
   private ended = false;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private syncTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private deadTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set by every frame; the heartbeat pings only after a quiet interval. */
@@ -65,7 +73,7 @@ export class Link {
     try {
       ws.binaryType = "arraybuffer";
     } catch {
-      // Read-only in some implementations; binary frames are refused either way.
+      // Read-only in some implementations: binary frames then arrive as Blobs.
     }
     ws.onopen = () => this.onOpen();
     ws.onmessage = (event: { data: unknown }) => this.onMessage(event.data);
@@ -81,6 +89,12 @@ export class Link {
 
   send(text: string): void {
     if (this.isOpen) this.ws!.send(text);
+  }
+
+  /** The room answered with `synced`: the sync timeout no longer applies. */
+  synced(): void {
+    if (this.syncTimer !== undefined) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
   }
 
   /** Closes with a close frame, and reports the end now rather than when the server answers. */
@@ -101,6 +115,14 @@ export class Link {
     if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
     const heartbeat = this.options.heartbeat;
     if (heartbeat) this.heartbeatTimer = setInterval(() => this.beat(heartbeat.timeoutMs), heartbeat.intervalMs);
+    const syncTimeoutMs = this.options.syncTimeoutMs;
+    if (syncTimeoutMs !== false) {
+      this.syncTimer = setTimeout(() => {
+        this.syncTimer = undefined;
+        this.handlers.syncTimeout(syncTimeoutMs);
+        this.close(1000, "sync timeout");
+      }, syncTimeoutMs);
+    }
     this.handlers.open();
   }
 
@@ -112,7 +134,7 @@ export class Link {
       this.deadTimer = undefined;
     }
     if (typeof data !== "string") {
-      this.handlers.binary();
+      this.handlers.binary(data as ArrayBuffer);
       return;
     }
     if (data === HEARTBEAT_RESPONSE) return;
@@ -157,6 +179,7 @@ export class Link {
     if (this.ended) return;
     this.ended = true;
     if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    if (this.syncTimer !== undefined) clearTimeout(this.syncTimer);
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
     if (this.deadTimer !== undefined) clearTimeout(this.deadTimer);
     this.detach();

@@ -10,9 +10,11 @@ export interface ClientOptions {
   /** WebSocket implementation; default `globalThis.WebSocket` (Node 20 has none: pass `ws`). */
   WebSocket?: WebSocketConstructor;
   /**
-   * Speak roomkit's resume protocol (default true): connect with `?roomkit=1` and `since=<last seq>`,
-   * drop frames already seen, match acks to sent messages, report gaps. Needs a room that sends
-   * `seq`, `ack` and `synced` (the chat room does). `false`: a plain reconnecting JSON socket.
+   * Speak roomkit's resume protocol (default false; `connectChat` turns it on): connect with
+   * `?roomkit=1` and `since=<last seq>`, drop frames already seen, match acks to sent messages,
+   * report gaps. Needs a room that sends `seq`, `ack` and `synced` (the chat room does); one that
+   * does not gets a `sync_timeout` error after `syncTimeoutMs`. `false`: a plain reconnecting
+   * socket that sends JSON and delivers every frame.
    */
   resume?: boolean;
   /** Resume after this seq on the first connection instead of receiving recent history. */
@@ -22,6 +24,11 @@ export interface ClientOptions {
   maxRetries?: number;
   /** An attempt that has not opened after this long is abandoned and retried. Default 10 000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * Resume mode: a socket without a `synced` frame this long after opening is closed (1000, "sync
+   * timeout") after an `error` with code `sync_timeout`, and counts as a failed attempt. Default 10 000 ms.
+   */
+  syncTimeoutMs?: number;
   /** Ping after `intervalMs` of silence, drop the socket if nothing answers within `timeoutMs`. `false`: off. */
   heartbeat?: Partial<HeartbeatOptions> | false;
   /** Bounds of the unconfirmed-message buffer. */
@@ -45,7 +52,7 @@ export type ClientState = "connecting" | "open" | "waiting" | "closed";
 export interface ClientError<Out = unknown> {
   /**
    * From the server: `invalid_message`, `rate_limited`, or whatever the room sends.
-   * From the client: `buffer_full`, `message_too_large`, `invalid_frame`, `history_reset`.
+   * From the client: `buffer_full`, `message_too_large`, `invalid_frame`, `history_reset`, `sync_timeout`.
    */
   code: string;
   detail: string;
@@ -60,8 +67,12 @@ export interface ClientError<Out = unknown> {
 export interface ClientEvents<In = unknown, Out = unknown> {
   /** A socket opened. `reconnect`: not the client's first. */
   open: { reconnect: boolean };
-  /** A message from the room, each exactly once and in order (resume mode). */
-  message: { data: In; seq: number | null; history: boolean };
+  /**
+   * A message from the room, each exactly once and in order (resume mode). `data`: the frame parsed
+   * as JSON; without resume, a text frame that is not JSON is passed as its text and a binary frame
+   * as its ArrayBuffer. `raw`: the frame exactly as received.
+   */
+  message: { data: In; raw: string | ArrayBuffer; seq: number | null; history: boolean };
   /** The server stored one of our messages (directly, or found again in history after a reconnect). */
   ack: { id: string; data: Out; seq: number; timestamp: number };
   /** History is delivered up to `seq`; live messages follow. Every connection, resume mode. */
