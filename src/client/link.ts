@@ -5,7 +5,7 @@ import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../protocol.ts";
 import type { WebSocketConstructor, WebSocketLike } from "./socket.ts";
 
 export interface HeartbeatOptions {
-  /** Send `ping` after this long without any frame from the server. Default 15 000 ms. */
+  /** Send `ping` this long after the last frame from the server (of any kind). Default 15 000 ms. */
   intervalMs: number;
   /** Declare the connection dead if nothing arrives this long after a `ping`. Default 5 000 ms. */
   timeoutMs: number;
@@ -50,10 +50,11 @@ export class Link {
   private ended = false;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  /** Armed while no ping is outstanding: fires `intervalMs` after the last frame received. */
+  private pingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Armed while a ping is outstanding. */
   private deadTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Set by every frame; the heartbeat pings only after a quiet interval. */
-  private heard = false;
+  private lastHeardAt = 0;
 
   constructor(
     WebSocket: WebSocketConstructor,
@@ -113,8 +114,8 @@ export class Link {
     if (this.ended) return;
     this.opened = true;
     if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
-    const heartbeat = this.options.heartbeat;
-    if (heartbeat) this.heartbeatTimer = setInterval(() => this.beat(heartbeat.timeoutMs), heartbeat.intervalMs);
+    this.lastHeardAt = Date.now();
+    if (this.options.heartbeat) this.armPing(this.options.heartbeat.intervalMs);
     const syncTimeoutMs = this.options.syncTimeoutMs;
     if (syncTimeoutMs !== false) {
       this.syncTimer = setTimeout(() => {
@@ -128,10 +129,12 @@ export class Link {
 
   private onMessage(data: unknown): void {
     if (this.ended) return;
-    this.heard = true;
+    this.lastHeardAt = Date.now();
     if (this.deadTimer !== undefined) {
-      if (this.deadTimer !== undefined) clearTimeout(this.deadTimer);
+      // The ping is answered (by this frame or an earlier one): back to waiting for silence.
+      clearTimeout(this.deadTimer);
       this.deadTimer = undefined;
+      if (this.options.heartbeat) this.armPing(this.options.heartbeat.intervalMs);
     }
     if (typeof data !== "string") {
       this.handlers.binary(data as ArrayBuffer);
@@ -141,14 +144,20 @@ export class Link {
     this.handlers.text(data);
   }
 
-  private beat(timeoutMs: number): void {
-    if (this.heard) {
-      this.heard = false;
-      return;
-    }
-    if (this.deadTimer !== undefined) return;
+  // One timer, not one per frame: when it fires early because frames came meanwhile, it is set
+  // again for the rest of the quiet interval, so the ping goes out `intervalMs` after the last frame.
+  private armPing(delayMs: number): void {
+    this.pingTimer = setTimeout(() => this.beat(), delayMs);
+  }
+
+  private beat(): void {
+    this.pingTimer = undefined;
+    const heartbeat = this.options.heartbeat;
+    if (!heartbeat || this.ended) return;
+    const quietFor = Date.now() - this.lastHeardAt;
+    if (quietFor < heartbeat.intervalMs) return this.armPing(heartbeat.intervalMs - quietFor);
     this.ws?.send(HEARTBEAT_REQUEST);
-    this.deadTimer = setTimeout(() => this.drop("heartbeat timeout"), timeoutMs);
+    this.deadTimer = setTimeout(() => this.drop("heartbeat timeout"), heartbeat.timeoutMs);
   }
 
   /** The socket is unusable (never opened, or silent): abandon it without waiting for a handshake. */
@@ -180,7 +189,7 @@ export class Link {
     this.ended = true;
     if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
     if (this.syncTimer !== undefined) clearTimeout(this.syncTimer);
-    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    if (this.pingTimer !== undefined) clearTimeout(this.pingTimer);
     if (this.deadTimer !== undefined) clearTimeout(this.deadTimer);
     this.detach();
     this.handlers.end(end);

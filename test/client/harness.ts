@@ -56,3 +56,28 @@ export async function sendAll(client: ChatClient, rec: Recorder<any, any>, user:
 }
 
 export const range = (prefix: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${prefix}${from + i}`);
+
+export interface WireEvent {
+  direction: "sent" | "received";
+  data: unknown;
+  /** performance.now() */
+  at: number;
+}
+
+/**
+ * `ws`, recording every frame the client writes and receives with its time: a real socket, seen
+ * from the client's side of it.
+ */
+export function recordingWebSocket(log: WireEvent[]) {
+  return class RecordingWebSocket extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener("message", (event) => log.push({ direction: "received", data: event.data, at: performance.now() }));
+    }
+
+    override send(data: any, ...rest: any[]): void {
+      log.push({ direction: "sent", data, at: performance.now() });
+      (super.send as (...args: any[]) => void)(data, ...rest);
+    }
+  };
+}
