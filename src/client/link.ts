@@ -55,6 +55,8 @@ export class Link {
   /** Armed while a ping is outstanding. */
   private deadTimer: ReturnType<typeof setTimeout> | undefined;
   private lastHeardAt = 0;
+  /** A `ping` went out and its `pong` has not come back: only that `pong` is the runtime's, not the room's. */
+  private awaitingPong = false;
 
   constructor(
     WebSocket: WebSocketConstructor,
@@ -140,7 +142,10 @@ export class Link {
       this.handlers.binary(data as ArrayBuffer);
       return;
     }
-    if (data === HEARTBEAT_RESPONSE) return;
+    if (data === HEARTBEAT_RESPONSE && this.awaitingPong) {
+      this.awaitingPong = false;
+      return;
+    }
     this.handlers.text(data);
   }
 
@@ -157,6 +162,7 @@ export class Link {
     const quietFor = Date.now() - this.lastHeardAt;
     if (quietFor < heartbeat.intervalMs) return this.armPing(heartbeat.intervalMs - quietFor);
     this.ws?.send(HEARTBEAT_REQUEST);
+    this.awaitingPong = true;
     this.deadTimer = setTimeout(() => this.drop("heartbeat timeout"), heartbeat.timeoutMs);
   }
 
