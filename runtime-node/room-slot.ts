@@ -31,6 +31,8 @@ export interface RoomSlotOptions {
   env: Record<string, unknown>;
   limits: Limits;
   storage: () => RoomStorage;
+  /** Runs before a room instance is built; a throw fails the wake-up (storage that cannot be opened). */
+  beforeWake?: () => void;
   alarms: Alarms;
 }
 
@@ -95,6 +97,7 @@ export class RoomSlot implements SocketBackend<NodeSocket> {
     this.lastEventAt = Date.now();
     if (this.active) return this.active;
     const { RoomType, type, name, env, limits, storage, alarms } = this.options;
+    this.options.beforeWake?.();
     this.wakeups++;
     this.active = new ActiveRoom(RoomType, { type, name, env, limits, storage, alarms, backend: this });
     return this.active;

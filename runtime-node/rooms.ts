@@ -1,8 +1,6 @@
 // The in-process registry: one RoomSlot per (room type, room name), created on first connection
 // and removed with its last socket. Idle rooms hibernate as Durable Objects do — the room instance
 // is dropped, the sockets stay — so room code that keeps state in fields fails here as on Cloudflare.
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import type { WebSocket } from "ws";
 import type { ActiveRoom, Alarms } from "../src/active-room.ts";
 import { newAttachment, type ConnectTarget } from "../src/connect.ts";
@@ -11,10 +9,13 @@ import type { Limits } from "../src/limits.ts";
 import { log } from "../src/log.ts";
 import { CloseCode, HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../src/protocol.ts";
 import type { RoomClass } from "../src/room.ts";
+import { AlarmIndex } from "./alarm-index.ts";
 import { AlarmTimers } from "./alarms.ts";
 import { encodeAttachment, type EncodedAttachment } from "./attachment.ts";
 import { RoomSlot, type NodeSocket } from "./room-slot.ts";
-import { MEMORY, SqliteRoomStorage, databasePath, readRoomMeta } from "./storage.ts";
+import { checkDataDir } from "./data-dir.ts";
+import { OpenDatabases, autoOpenDatabases } from "./open-databases.ts";
+import { MEMORY, SqliteRoomStorage, databasePath, synchronousMode } from "./storage.ts";
 
 export interface RoomRegistryOptions {
   rooms: Record<string, RoomClass>;
@@ -42,8 +43,23 @@ export class RoomRegistry {
   private readonly emptySince = new Map<string, number>();
   private readonly alarmTimers = new AlarmTimers((key) => void this.fireAlarm(key));
   private readonly sweeper: NodeJS.Timeout;
+  /** Rooms with a pending alarm (none for ":memory:", whose alarms cannot outlive the process). */
+  private readonly alarmIndex: AlarmIndex | null;
+  /** The cap on open room databases. */
+  readonly openDatabases: OpenDatabases;
+  private readonly synchronous: "NORMAL" | "FULL";
+  /** Set once close() has closed the databases: no storage is opened again. */
+  private closed = false;
 
   constructor(readonly options: RoomRegistryOptions) {
+    this.synchronous = synchronousMode(options.env);
+    const cap = options.limits.maxOpenDatabases;
+    this.openDatabases = new OpenDatabases(cap === "auto" ? autoOpenDatabases() : cap, (storage) => this.slots.get(key(storage.room.type, storage.room.name))?.awake ?? false);
+    if (options.dataDir === MEMORY) this.alarmIndex = null;
+    else {
+      checkDataDir(options.dataDir);
+      this.alarmIndex = new AlarmIndex(options.dataDir, this.synchronous);
+    }
     const every = Math.max(20, Math.min(1000, options.hibernateAfterMs / 4));
     this.sweeper = setInterval(() => this.hibernateIdle(), every);
     this.sweeper.unref();
@@ -168,23 +184,13 @@ export class RoomRegistry {
     return dropped;
   }
 
-  /** Re-arm the alarms stored in every room database (server start). */
+  /** Re-arm the pending alarms (server start), from the alarm index: no room file is opened. */
   restoreAlarms(): number {
-    const dir = this.options.dataDir;
-    if (dir === MEMORY) return 0;
     let armed = 0;
-    let files: string[];
-    try {
-      files = readdirSync(dir).filter((file) => file.endsWith(".sqlite"));
-    } catch {
-      return 0;
-    }
-    for (const file of files) {
-      const { type, name, alarm } = readRoomMeta(join(dir, file));
-      if (type && name && alarm !== undefined && this.options.rooms[type]) {
-        this.alarmTimers.arm(key(type, name), alarm);
-        armed++;
-      }
+    for (const { type, name, at } of this.alarmIndex?.all() ?? []) {
+      if (!this.options.rooms[type]) continue;
+      this.alarmTimers.arm(key(type, name), at);
+      armed++;
     }
     return armed;
   }
@@ -205,8 +211,24 @@ export class RoomRegistry {
       }
     }
     await Promise.all(closing);
+    await this.settle();
+    this.closed = true;
+    // Kept, closed: a room code's late call reaches its closed storage and fails there.
     for (const storage of this.databases.values()) storage.close();
-    this.databases.clear();
+    this.alarmIndex?.close();
+  }
+
+  /**
+   * Waits (up to 5 s) for every room's handlers to settle and for the writes rooms deferred to the
+   * next turn of the event loop (the chat batches a turn's messages into one transaction), so what
+   * was accepted is stored before the databases close.
+   */
+  private async settle(): Promise<void> {
+    const deadline = Date.now() + 5000;
+    do {
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    } while ([...this.slots.values()].some((slot) => !slot.idle) && Date.now() < deadline);
   }
 
   private ensureSlot(type: string, name: string): RoomSlot {
@@ -223,6 +245,8 @@ export class RoomRegistry {
       env: this.options.env,
       limits: this.options.limits,
       storage: () => this.storage(type, name),
+      // A file that cannot be opened fails the wake-up, before the room's code runs.
+      beforeWake: () => this.storage(type, name).check(),
       alarms: this.alarms(type, name),
     }, (settled) => this.removeIfEmpty(settled));
     this.slots.set(id, slot);
@@ -233,7 +257,10 @@ export class RoomRegistry {
     const id = key(type, name);
     let storage = this.databases.get(id);
     if (!storage) {
-      storage = new SqliteRoomStorage(databasePath(this.options.dataDir, type, name), { type, name });
+      // A late call from a room of a closed server (a timer, a handler that outlived close): fail it, never reopen the file.
+      if (this.closed) throw new RoomkitError("STORAGE", name, `the storage of room type "${type}" is closed (the server was closed)`);
+      const watcher = this.options.dataDir === MEMORY ? undefined : this.openDatabases;
+      storage = new SqliteRoomStorage(databasePath(this.options.dataDir, type, name), { type, name }, { synchronous: this.synchronous, watcher });
       this.databases.set(id, storage);
     }
     return storage;
@@ -243,7 +270,10 @@ export class RoomRegistry {
     const id = key(type, name);
     return {
       setAlarm: async (at) => {
-        this.storage(type, name).setMeta("alarm", at);
+        const storage = this.storage(type, name);
+        // The index first: an entry without an alarm in the room's file fires nothing.
+        this.alarmIndex?.set(type, name, at);
+        storage.setMeta("alarm", at);
         this.alarmTimers.arm(id, at);
       },
       getAlarm: async () => {
@@ -252,20 +282,34 @@ export class RoomRegistry {
       },
       deleteAlarm: async () => {
         this.storage(type, name).setMeta("alarm", null);
+        this.alarmIndex?.delete(type, name);
         this.alarmTimers.disarm(id);
       },
     };
   }
 
+  /** An alarm's timer fired: run onAlarm (waking the room). A room that cannot wake logs it and keeps its alarm for the next start. */
   private async fireAlarm(id: string): Promise<void> {
     const [type, name] = id.split("\u0000") as [string, string];
-    const slot = this.ensureSlot(type, name);
-    const storage = this.storage(type, name);
-    const at = storage.getMeta("alarm");
-    if (typeof at !== "number") return this.removeIfEmpty(slot);
-    // Cleared before the handler runs, as on Cloudflare, so onAlarm may set the next one.
-    storage.setMeta("alarm", null);
-    await slot.run((room) => room.alarm());
+    let slot: RoomSlot | undefined;
+    try {
+      slot = this.ensureSlot(type, name);
+      const storage = this.storage(type, name);
+      const at = storage.getMeta("alarm");
+      if (typeof at !== "number") {
+        this.alarmIndex?.delete(type, name);
+        return this.removeIfEmpty(slot);
+      }
+      // The index said earlier than the room's file (a crash between the two writes): wait for the file's time.
+      if (at > Date.now() + 5) return void this.alarmTimers.arm(id, at);
+      // Cleared before the handler runs, as on Cloudflare, so onAlarm may set the next one.
+      storage.setMeta("alarm", null);
+      this.alarmIndex?.delete(type, name);
+      await slot.run((room) => room.alarm());
+    } catch (error) {
+      log.error(`room ${type} "${name}": the alarm could not run:`, error);
+      if (slot) this.removeIfEmpty(slot);
+    }
   }
 
   private hibernateIdle(): void {

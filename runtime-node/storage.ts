@@ -1,9 +1,14 @@
 // RoomStorage over one SQLite database per room (better-sqlite3, WAL), the Node counterpart of a
 // Durable Object's SQLite storage. Key–value pairs live in a table of their own, values serialized
 // with V8's structured clone as Cloudflare does.
+//
+// A room that has stored nothing has no file: until its first row is written it runs on an
+// in-memory database (so a schema created in the constructor costs no file), and that first write
+// turns the in-memory image into the room's file. Otherwise every room name a client visits would
+// leave a file behind, and start-up time and disk use would grow with names nobody wrote to.
 import { createHash } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import type BetterSqlite3 from "better-sqlite3";
 import { Database } from "./peers.ts";
@@ -22,29 +27,75 @@ export function databasePath(dataDir: string, type: string, name: string): strin
   return join(dataDir, `${type.replace(/[^A-Za-z0-9_-]/g, "_")}-${digest}.sqlite`);
 }
 
+/** `ROOMKIT_SQLITE_SYNC` from the server's `env`: FULL fsyncs every commit, anything else is NORMAL. */
+export function synchronousMode(env: Readonly<Record<string, unknown>>): "NORMAL" | "FULL" {
+  const value = env.ROOMKIT_SQLITE_SYNC;
+  return typeof value === "string" && value.toUpperCase() === "FULL" ? "FULL" : "NORMAL";
+}
+
+/** Told when a room's file connection opens and closes (the registry caps how many are open). */
+export interface ConnectionWatcher {
+  /** Before a file connection opens: may close other rooms' connections to make room. */
+  opening(storage: SqliteRoomStorage): void;
+  closed(storage: SqliteRoomStorage): void;
+}
+
+export interface SqliteRoomStorageOptions {
+  synchronous?: "NORMAL" | "FULL";
+  watcher?: ConnectionWatcher;
+}
+
 type Statements = ReturnType<typeof prepareStatements>;
+interface Connection {
+  db: BetterSqlite3.Database;
+  statements: Statements;
+  /** An in-memory stand-in for a file that does not exist yet; `baseline` is its total_changes() once set up. */
+  unsaved?: { baseline: number };
+}
 
 export class SqliteRoomStorage implements RoomStorage {
   readonly sql: RoomSql;
   /** The SQLite connection while it is open: closed by release(), reopened by the next call. */
-  private connection: { db: BetterSqlite3.Database; statements: Statements } | null = null;
+  private connection: Connection | null = null;
+  /** The schema of a room with no file yet, kept while its connection is released (a few KB). */
+  private unsavedImage: Buffer | null = null;
+  /** Set by close(): every later call fails, nothing reopens the file. */
+  private closed = false;
   /** sql.exec's statements by query text, oldest first (at most PREPARED_STATEMENTS). */
   private readonly prepared = new Map<string, BetterSqlite3.Statement>();
-  /** How many times the connection was opened (diagnostics and tests). */
+  /** How many times the connection to the file was opened (diagnostics and tests). */
   opens = 0;
 
   constructor(
     readonly path: string,
     readonly room: { type: string; name: string },
+    private readonly options: SqliteRoomStorageOptions = {},
   ) {
-    if (path !== MEMORY) mkdirSync(join(path, ".."), { recursive: true });
-    this.sql = { exec: (query, ...bindings) => this.exec(query, bindings) };
-    this.open();
+    this.sql = {
+      exec: <Row extends SqlRow>(query: string, ...bindings: SqlValue[]) => {
+        const result = this.exec<Row>(query, bindings);
+        this.saveIfWritten();
+        return result;
+      },
+    };
   }
 
-  /** Whether the SQLite connection is open now. */
+  /** Whether a connection to the room's file is open now. */
   get isOpen(): boolean {
-    return this.connection !== null;
+    return this.connection !== null && !this.connection.unsaved;
+  }
+
+  /** Whether the room has a database file (it gets one with its first stored row). */
+  get hasFile(): boolean {
+    return this.path === MEMORY || existsSync(this.path);
+  }
+
+  /**
+   * Open the room's file now if it has one, so that a file that cannot be opened (corrupt,
+   * unreadable, no descriptor left) is found before a socket joins the room, not in its handlers.
+   */
+  check(): void {
+    if (this.path !== MEMORY && !this.connection && this.hasFile) this.open();
   }
 
   /**
@@ -55,15 +106,24 @@ export class SqliteRoomStorage implements RoomStorage {
    */
   release(): boolean {
     if (this.path === MEMORY || !this.connection || this.connection.db.inTransaction) return false;
-    this.close();
+    if (this.connection.unsaved) this.unsavedImage = this.connection.db.serialize();
+    this.disconnect();
     return true;
   }
 
+  /** Close for good: every later call throws a `STORAGE` RoomkitError, and the file is not reopened. */
   close(): void {
+    this.closed = true;
+    this.unsavedImage = null;
+    this.disconnect();
+  }
+
+  private disconnect(): void {
     this.prepared.clear();
     const connection = this.connection;
     this.connection = null;
     if (connection?.db.open) connection.db.close();
+    if (connection && !connection.unsaved) this.options.watcher?.closed(this);
   }
 
   private get db(): BetterSqlite3.Database {
@@ -74,33 +134,73 @@ export class SqliteRoomStorage implements RoomStorage {
     return this.open().statements;
   }
 
-  private open(): { db: BetterSqlite3.Database; statements: Statements } {
+  private open(): Connection {
     if (this.connection) return this.connection;
-    const db = new Database(this.path);
+    if (this.closed) throw new RoomkitError("STORAGE", this.room.name, `the storage of room type "${this.room.type}" is closed (the server is shutting down or the room was removed)`);
+    if (this.path !== MEMORY && !existsSync(this.path)) return (this.connection = this.connectUnsaved());
+    this.options.watcher?.opening(this);
+    let db: BetterSqlite3.Database;
+    try {
+      db = new Database(this.path);
+    } catch (error) {
+      this.options.watcher?.closed(this);
+      throw this.cannotOpen(error);
+    }
     try {
       if (this.path !== MEMORY) db.pragma("journal_mode = WAL");
       // WAL + NORMAL: a commit is in the WAL file before the statement returns, so a process crash
       // (even SIGKILL) loses nothing; only a power cut can lose the last commits. FULL would fsync
       // every message and cap a room at a few hundred messages per second. ROOMKIT_SQLITE_SYNC=FULL
       // trades that throughput for power-cut durability.
-      db.pragma(`synchronous = ${synchronousMode()}`);
-      db.exec(`
-        CREATE TABLE IF NOT EXISTS _roomkit_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS _roomkit_meta (key TEXT PRIMARY KEY, value ANY) WITHOUT ROWID;
-      `);
-      const statements = prepareStatements(db);
-      // Which room the file belongs to (read at server start to re-arm alarms). Written once: a
-      // reopen after hibernation changes nothing, so it commits nothing.
-      db.transaction(() => {
-        statements.addMeta.run("type", this.room.type);
-        statements.addMeta.run("name", this.room.name);
-      })();
+      db.pragma(`synchronous = ${this.options.synchronous ?? "NORMAL"}`);
+      const statements = setUp(db, this.room);
       this.opens++;
       return (this.connection = { db, statements });
     } catch (error) {
       db.close();
-      throw new RoomkitError("STORAGE", this.room.name, `cannot open the room database: ${(error as Error).message}`, { cause: error });
+      this.options.watcher?.closed(this);
+      throw this.cannotOpen(error);
     }
+  }
+
+  private connectUnsaved(): Connection {
+    const db = new Database(this.unsavedImage ?? MEMORY);
+    this.unsavedImage = null;
+    const statements = setUp(db, this.room);
+    return { db, statements, unsaved: { baseline: totalChanges(db) } };
+  }
+
+  private cannotOpen(error: unknown): RoomkitError {
+    return new RoomkitError("STORAGE", this.room.name, `cannot open the database of room type "${this.room.type}" (${this.path}): ${(error as Error).message}`, { cause: error });
+  }
+
+  /**
+   * After a call: a room with no file that has now stored a row gets its file, written from the
+   * in-memory image (to a temporary name, then renamed, so a crash leaves no half file).
+   */
+  private saveIfWritten(): void {
+    const connection = this.connection;
+    if (!connection?.unsaved || connection.db.inTransaction || totalChanges(connection.db) === connection.unsaved.baseline) return;
+    const image = connection.db.serialize();
+    this.prepared.clear();
+    this.connection = null;
+    connection.db.close();
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      const fd = openSync(temporary, "w");
+      try {
+        writeSync(fd, image);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temporary, this.path);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw new RoomkitError("STORAGE", this.room.name, `cannot create the database of room type "${this.room.type}" (${this.path}): ${(error as Error).message}`, { cause: error });
+    }
+    this.open();
   }
 
   async get<T>(keyOrKeys: string | readonly string[]): Promise<any> {
@@ -118,7 +218,9 @@ export class SqliteRoomStorage implements RoomStorage {
 
   async put<T>(keyOrEntries: string | Record<string, T>, value?: T): Promise<void> {
     if (typeof keyOrEntries === "string") {
-      this.statements.put.run(keyOrEntries, this.encode(value));
+      const bytes = this.encode(value);
+      this.statements.put.run(keyOrEntries, bytes);
+      this.saveIfWritten();
       return;
     }
     const entries = Object.entries(keyOrEntries).map(([key, v]) => [key, this.encode(v)] as const);
@@ -128,12 +230,17 @@ export class SqliteRoomStorage implements RoomStorage {
   }
 
   async delete(keyOrKeys: string | readonly string[]): Promise<any> {
-    if (typeof keyOrKeys === "string") return this.statements.delete.run(keyOrKeys).changes > 0;
+    if (typeof keyOrKeys === "string") {
+      const deleted = this.statements.delete.run(keyOrKeys).changes > 0;
+      this.saveIfWritten();
+      return deleted;
+    }
     return this.transaction(() => keyOrKeys.reduce((n, key) => n + this.statements.delete.run(key).changes, 0));
   }
 
   async deleteAll(): Promise<void> {
     this.statements.deleteAll.run();
+    this.saveIfWritten();
   }
 
   async list<T>(options: ListOptions = {}): Promise<Map<string, T>> {
@@ -167,7 +274,9 @@ export class SqliteRoomStorage implements RoomStorage {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    const result = this.db.transaction(fn)();
+    this.saveIfWritten();
+    return result;
   }
 
   getMeta(key: string): SqlValue | undefined {
@@ -177,6 +286,7 @@ export class SqliteRoomStorage implements RoomStorage {
   setMeta(key: string, value: SqlValue | null): void {
     if (value === null) this.statements.deleteMeta.run(key);
     else this.statements.setMeta.run(key, value);
+    this.saveIfWritten();
   }
 
   private encode(value: unknown): Buffer {
@@ -219,6 +329,26 @@ export class SqliteRoomStorage implements RoomStorage {
   }
 }
 
+/** roomkit's own tables, the statements over them, and which room the file belongs to. */
+function setUp(db: BetterSqlite3.Database, room: { type: string; name: string }): Statements {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS _roomkit_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS _roomkit_meta (key TEXT PRIMARY KEY, value ANY) WITHOUT ROWID;
+  `);
+  const statements = prepareStatements(db);
+  // Which room the file belongs to (the alarm index is rebuilt from it). Written once: a reopen
+  // after hibernation changes nothing, so it commits nothing.
+  db.transaction(() => {
+    statements.addMeta.run("type", room.type);
+    statements.addMeta.run("name", room.name);
+  })();
+  return statements;
+}
+
+function totalChanges(db: BetterSqlite3.Database): number {
+  return (db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
+}
+
 function prepareStatements(db: BetterSqlite3.Database) {
   return {
     get: db.prepare<[string], { value: Buffer }>("SELECT value FROM _roomkit_kv WHERE key = ?"),
@@ -248,10 +378,6 @@ export function readRoomMeta(path: string): { type?: string; name?: string; alar
   } finally {
     db.close();
   }
-}
-
-function synchronousMode(): "NORMAL" | "FULL" {
-  return process.env.ROOMKIT_SQLITE_SYNC?.toUpperCase() === "FULL" ? "FULL" : "NORMAL";
 }
 
 function cursor<Row extends SqlRow>(rows: Row[], columnNames: string[]): SqlCursor<Row> {

@@ -40,6 +40,8 @@ export interface Limits {
   maxConnectionsTotal: number | "auto" | null;
   /** Node only: rooms one client address may start (a room nobody is in) per minute; `null` for none. More: HTTP 503. */
   maxNewRoomsPerAddressPerMinute: number | null;
+  /** Node only: room databases open at once; `"auto"` is a quarter of the descriptor limit, three per database. Idle and hibernated rooms' are closed first. */
+  maxOpenDatabases: number | "auto";
 }
 
 /** workerd's own cap on a socket attachment; `maxStateBytes` may lower it, never raise it. */
@@ -58,6 +60,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxConnectionsPerAddress: 256,
   maxConnectionsTotal: "auto",
   maxNewRoomsPerAddressPerMinute: 120,
+  maxOpenDatabases: "auto",
 });
 
 /** Room names: 1–128 characters of RFC 3986 "unreserved", checked after percent-decoding. */
@@ -79,6 +82,7 @@ export const LIMIT_ENV = {
   maxConnectionsPerAddress: "ROOMKIT_MAX_CONNECTIONS_PER_ADDRESS",
   maxConnectionsTotal: "ROOMKIT_MAX_CONNECTIONS_TOTAL",
   maxNewRoomsPerAddressPerMinute: "ROOMKIT_MAX_NEW_ROOMS_PER_MINUTE",
+  maxOpenDatabases: "ROOMKIT_MAX_OPEN_DATABASES",
 } as const;
 
 type EnvLike = Readonly<Record<string, unknown>> | undefined;
@@ -98,6 +102,8 @@ export function resolveLimits(overrides: Partial<Limits> = {}, env?: EnvLike): L
   if (rate !== undefined) fromEnv.rateLimit = parseRateLimit(rate);
   const buffered = read(LIMIT_ENV.maxBufferedBytes);
   if (buffered !== undefined) fromEnv.maxBufferedBytes = positiveInteger(LIMIT_ENV.maxBufferedBytes, buffered);
+  const databases = read(LIMIT_ENV.maxOpenDatabases);
+  if (databases !== undefined) fromEnv.maxOpenDatabases = databases === "auto" ? "auto" : positiveInteger(LIMIT_ENV.maxOpenDatabases, databases);
   const origins = read(LIMIT_ENV.allowedOrigins);
   if (origins !== undefined) fromEnv.allowedOrigins = parseOrigins(origins);
   const state = read(LIMIT_ENV.maxStateBytes);
