@@ -200,6 +200,20 @@ describe("Node runtime: room files", () => {
   }, 60_000);
 });
 
+describe("Node runtime: a data directory from before the alarm index", () => {
+  it("indexes the alarms of its room files once at start, and they fire", async () => {
+    const dir = tempDir();
+    const old = new SqliteRoomStorage(databasePath(dir, "probe", "old-alarm"), { type: "probe", name: "old-alarm" });
+    old.setMeta("alarm", Date.now() + 300);
+    old.close();
+    fired.length = 0;
+    await start(probeApp, { dataDir: dir });
+    const deadline = Date.now() + 5000;
+    while (!fired.includes("old-alarm") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fired).toEqual(["old-alarm"]);
+  });
+});
+
 describe("Node runtime: storage that cannot be opened", () => {
   it("refuses with 503 and a body a connection to a room whose file is random bytes; other rooms work", async () => {
     const dir = tempDir();

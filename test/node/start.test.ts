@@ -1,7 +1,7 @@
 // `npm start` as a user runs it: the chat on PORT/HOST, the URL printed, SIGINT/SIGTERM closing
 // every socket with 1001 and exiting 0.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +49,21 @@ describe(`npm start (${pkg.scripts.start})`, () => {
     second.child.kill("SIGTERM");
     expect(await second.exit).toBe(0);
     rmSync(dataDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it("exits 1 with one line on stderr when the data directory cannot be written", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "roomkit-start-"));
+    writeFileSync(join(dir, "a-file"), "");
+    const child = spawn("sh", ["-c", `exec ${pkg.scripts.start}`], {
+      env: { ...process.env, PORT: String(await freePort()), ROOMKIT_DATA_DIR: join(dir, "a-file", "data") },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^roomkit: \[CONFIG\] .*data directory ".*a-file\/data" is not writable \(ENOTDIR\)/)]);
   }, 30_000);
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
