@@ -31,8 +31,8 @@ export interface RoomSlotOptions {
   env: Record<string, unknown>;
   limits: Limits;
   storage: () => RoomStorage;
-  /** Runs before a room instance is built; a throw fails the wake-up (storage that cannot be opened). */
-  beforeWake?: () => void;
+  /** Builds the room instance (`build`); a throw fails the wake-up (storage that cannot be opened). */
+  construct?: (build: () => ActiveRoom<NodeSocket>) => ActiveRoom<NodeSocket>;
   alarms: Alarms;
 }
 
@@ -96,10 +96,9 @@ export class RoomSlot implements SocketBackend<NodeSocket> {
   wake(): ActiveRoom<NodeSocket> {
     this.lastEventAt = Date.now();
     if (this.active) return this.active;
-    const { RoomType, type, name, env, limits, storage, alarms } = this.options;
-    this.options.beforeWake?.();
+    const { RoomType, type, name, env, limits, storage, alarms, construct = (build) => build() } = this.options;
     this.wakeups++;
-    this.active = new ActiveRoom(RoomType, { type, name, env, limits, storage, alarms, backend: this });
+    this.active = construct(() => new ActiveRoom(RoomType, { type, name, env, limits, storage, alarms, backend: this }));
     return this.active;
   }
 

@@ -245,8 +245,12 @@ export class RoomRegistry {
       env: this.options.env,
       limits: this.options.limits,
       storage: () => this.storage(type, name),
-      // A file that cannot be opened fails the wake-up, before the room's code runs.
-      beforeWake: () => this.storage(type, name).check(),
+      construct: (build) => {
+        const storage = this.storage(type, name);
+        // A file that cannot be opened fails the wake-up, before the room's code runs.
+        storage.check();
+        return storage.construct(build);
+      },
       alarms: this.alarms(type, name),
     }, (settled) => this.removeIfEmpty(settled));
     this.slots.set(id, slot);

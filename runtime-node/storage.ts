@@ -2,10 +2,12 @@
 // Durable Object's SQLite storage. Key–value pairs live in a table of their own, values serialized
 // with V8's structured clone as Cloudflare does.
 //
-// A room that has stored nothing has no file: until its first row is written it runs on an
-// in-memory database (so a schema created in the constructor costs no file), and that first write
-// turns the in-memory image into the room's file. Otherwise every room name a client visits would
-// leave a file behind, and start-up time and disk use would grow with names nobody wrote to.
+// A room that has stored nothing has no file: it runs on an in-memory database until its first
+// row is written, or its schema changed outside the room's constructor, and that write turns the
+// in-memory image into the room's file. A schema made in the constructor needs no file: the
+// constructor runs again on every wake-up, on Cloudflare too. Otherwise every room name a client
+// visits would leave a file behind, and start-up time and disk use would grow with names nobody
+// wrote to.
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -49,16 +51,19 @@ type Statements = ReturnType<typeof prepareStatements>;
 interface Connection {
   db: BetterSqlite3.Database;
   statements: Statements;
-  /** An in-memory stand-in for a file that does not exist yet; `baseline` is its total_changes() once set up. */
-  unsaved?: { baseline: number };
+  /**
+   * An in-memory stand-in for a file that does not exist yet: its total_changes() once set up, and
+   * its schema_version after the room's constructor (a later schema change is stored state).
+   */
+  unsaved?: { changes: number; schema: number };
 }
 
 export class SqliteRoomStorage implements RoomStorage {
   readonly sql: RoomSql;
   /** The SQLite connection while it is open: closed by release(), reopened by the next call. */
   private connection: Connection | null = null;
-  /** The schema of a room with no file yet, kept while its connection is released (a few KB). */
-  private unsavedImage: Buffer | null = null;
+  /** True while the room's constructor runs (its schema changes are rebuilt on every wake-up). */
+  private constructing = false;
   /** Set by close(): every later call fails, nothing reopens the file. */
   private closed = false;
   /** sql.exec's statements by query text, oldest first (at most PREPARED_STATEMENTS). */
@@ -106,7 +111,7 @@ export class SqliteRoomStorage implements RoomStorage {
    */
   release(): boolean {
     if (this.path === MEMORY || !this.connection || this.connection.db.inTransaction) return false;
-    if (this.connection.unsaved) this.unsavedImage = this.connection.db.serialize();
+    // A connection without a file holds nothing the next constructor does not rebuild.
     this.disconnect();
     return true;
   }
@@ -114,8 +119,19 @@ export class SqliteRoomStorage implements RoomStorage {
   /** Close for good: every later call throws a `STORAGE` RoomkitError, and the file is not reopened. */
   close(): void {
     this.closed = true;
-    this.unsavedImage = null;
     this.disconnect();
+  }
+
+  /** Runs the room's constructor: schema it creates in a room without a file stays in memory. */
+  construct<T>(build: () => T): T {
+    this.constructing = true;
+    try {
+      return build();
+    } finally {
+      this.constructing = false;
+      const unsaved = this.connection?.unsaved;
+      if (unsaved) unsaved.schema = schemaVersion(this.connection!.db);
+    }
   }
 
   private disconnect(): void {
@@ -164,10 +180,9 @@ export class SqliteRoomStorage implements RoomStorage {
   }
 
   private connectUnsaved(): Connection {
-    const db = new Database(this.unsavedImage ?? MEMORY);
-    this.unsavedImage = null;
+    const db = new Database(MEMORY);
     const statements = setUp(db, this.room);
-    return { db, statements, unsaved: { baseline: totalChanges(db) } };
+    return { db, statements, unsaved: { changes: totalChanges(db), schema: schemaVersion(db) } };
   }
 
   private cannotOpen(error: unknown): RoomkitError {
@@ -175,12 +190,15 @@ export class SqliteRoomStorage implements RoomStorage {
   }
 
   /**
-   * After a call: a room with no file that has now stored a row gets its file, written from the
-   * in-memory image (to a temporary name, then renamed, so a crash leaves no half file).
+   * After a call: a room with no file that has now stored a row (or changed its schema outside its
+   * constructor) gets its file, written from the in-memory image (to a temporary name, then
+   * renamed, so a crash leaves no half file).
    */
   private saveIfWritten(): void {
     const connection = this.connection;
-    if (!connection?.unsaved || connection.db.inTransaction || totalChanges(connection.db) === connection.unsaved.baseline) return;
+    if (!connection?.unsaved || connection.db.inTransaction) return;
+    const { changes, schema } = connection.unsaved;
+    if (totalChanges(connection.db) === changes && (this.constructing || schemaVersion(connection.db) === schema)) return;
     const image = connection.db.serialize();
     this.prepared.clear();
     this.connection = null;
@@ -343,6 +361,10 @@ function setUp(db: BetterSqlite3.Database, room: { type: string; name: string })
     statements.addMeta.run("name", room.name);
   })();
   return statements;
+}
+
+function schemaVersion(db: BetterSqlite3.Database): number {
+  return db.pragma("schema_version", { simple: true }) as number;
 }
 
 function totalChanges(db: BetterSqlite3.Database): number {

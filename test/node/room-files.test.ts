@@ -83,6 +83,11 @@ class ProbeRoom implements Room {
       await new Promise((resolve) => setTimeout(resolve, 300));
       await storage.put("k", arg);
     }
+    if (command === "ddl") {
+      storage.sql.exec("CREATE TABLE IF NOT EXISTS later (x)");
+      connection.send("made");
+    }
+    if (command === "tables") connection.send(storage.sql.exec("SELECT group_concat(name) AS names FROM (SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)").one().names as string);
     if (command === "sync") connection.send(String(storage.sql.exec("PRAGMA synchronous").one().synchronous));
     if (command === "alarm") {
       await this.host.setAlarm(Date.now() + Number(arg));
@@ -121,6 +126,18 @@ describe("Node runtime: room files", () => {
     // The schema made in memory before the first row went into the file with it.
     server.hibernate("probe", "writer");
     expect(JSON.parse(await ask(writer, "read"))).toEqual({ value: "one", notes: 0 });
+  });
+
+  it("creates the file for a schema made outside the constructor, which a later wake-up still sees", async () => {
+    const dir = tempDir();
+    const server = await start(probeApp, { dataDir: dir });
+    const client = await open(server.url, "/p/schema/ws");
+    expect(await ask(client, "tables")).toBe("_roomkit_kv,_roomkit_meta,notes");
+    expect(roomFiles(dir)).toEqual([]);
+    expect(await ask(client, "ddl")).toBe("made");
+    expect(roomFiles(dir)).toHaveLength(1);
+    server.hibernate("probe", "schema");
+    expect(await ask(client, "tables")).toBe("_roomkit_kv,_roomkit_meta,later,notes");
   });
 
   it("keeps a room without a file readable across hibernation, still without a file", async () => {
