@@ -55,7 +55,7 @@ interface Connection {
    * An in-memory stand-in for a file that does not exist yet: its total_changes() once set up, and
    * its schema_version after the room's constructor (a later schema change is stored state).
    */
-  unsaved?: { changes: number; schema: number };
+  unsaved?: { changes: number; schema: number; before?: Buffer };
 }
 
 export class SqliteRoomStorage implements RoomStorage {
@@ -179,8 +179,14 @@ export class SqliteRoomStorage implements RoomStorage {
     }
   }
 
-  private connectUnsaved(): Connection {
-    const db = new Database(MEMORY);
+  /** Before a write to a room without a file: its image, put back if the file cannot be created. */
+  private rememberUnsaved(): void {
+    const connection = this.open();
+    if (connection.unsaved && !connection.db.inTransaction) connection.unsaved.before = connection.db.serialize();
+  }
+
+  private connectUnsaved(image?: Buffer): Connection {
+    const db = new Database(image ?? MEMORY);
     const statements = setUp(db, this.room);
     return { db, statements, unsaved: { changes: totalChanges(db), schema: schemaVersion(db) } };
   }
@@ -197,7 +203,8 @@ export class SqliteRoomStorage implements RoomStorage {
   private saveIfWritten(): void {
     const connection = this.connection;
     if (!connection?.unsaved || connection.db.inTransaction) return;
-    const { changes, schema } = connection.unsaved;
+    const { changes, schema, before } = connection.unsaved;
+    connection.unsaved.before = undefined;
     if (totalChanges(connection.db) === changes && (this.constructing || schemaVersion(connection.db) === schema)) return;
     const image = connection.db.serialize();
     this.prepared.clear();
@@ -215,7 +222,13 @@ export class SqliteRoomStorage implements RoomStorage {
       }
       renameSync(temporary, this.path);
     } catch (error) {
-      rmSync(temporary, { force: true });
+      try {
+        rmSync(temporary, { force: true });
+      } catch {
+        // The directory itself is what failed.
+      }
+      // The write failed for the room: it must not turn up with the next one that succeeds.
+      this.connection = this.connectUnsaved(before);
       throw new RoomkitError("STORAGE", this.room.name, `cannot create the database of room type "${this.room.type}" (${this.path}): ${(error as Error).message}`, { cause: error });
     }
     this.open();
@@ -237,6 +250,7 @@ export class SqliteRoomStorage implements RoomStorage {
   async put<T>(keyOrEntries: string | Record<string, T>, value?: T): Promise<void> {
     if (typeof keyOrEntries === "string") {
       const bytes = this.encode(value);
+      this.rememberUnsaved();
       this.statements.put.run(keyOrEntries, bytes);
       this.saveIfWritten();
       return;
@@ -249,6 +263,7 @@ export class SqliteRoomStorage implements RoomStorage {
 
   async delete(keyOrKeys: string | readonly string[]): Promise<any> {
     if (typeof keyOrKeys === "string") {
+      this.rememberUnsaved();
       const deleted = this.statements.delete.run(keyOrKeys).changes > 0;
       this.saveIfWritten();
       return deleted;
@@ -257,6 +272,7 @@ export class SqliteRoomStorage implements RoomStorage {
   }
 
   async deleteAll(): Promise<void> {
+    this.rememberUnsaved();
     this.statements.deleteAll.run();
     this.saveIfWritten();
   }
@@ -292,7 +308,9 @@ export class SqliteRoomStorage implements RoomStorage {
   }
 
   transaction<T>(fn: () => T): T {
-    const result = this.db.transaction(fn)();
+    const db = this.db;
+    this.rememberUnsaved();
+    const result = db.transaction(fn)();
     this.saveIfWritten();
     return result;
   }
@@ -302,6 +320,7 @@ export class SqliteRoomStorage implements RoomStorage {
   }
 
   setMeta(key: string, value: SqlValue | null): void {
+    this.rememberUnsaved();
     if (value === null) this.statements.deleteMeta.run(key);
     else this.statements.setMeta.run(key, value);
     this.saveIfWritten();
@@ -328,6 +347,7 @@ export class SqliteRoomStorage implements RoomStorage {
         // Cloudflare's sql.exec accepts a script of several statements; better-sqlite3's prepare
         // does not, so run those through exec (without bindings, as a script has no single target).
         if (/more than one statement/i.test((error as Error).message) && bindings.length === 0) {
+          this.rememberUnsaved();
           this.db.exec(query);
           return cursor<Row>([], []);
         }
@@ -336,6 +356,7 @@ export class SqliteRoomStorage implements RoomStorage {
       if (this.prepared.size >= PREPARED_STATEMENTS) this.prepared.delete(this.prepared.keys().next().value!);
       this.prepared.set(query, statement);
     }
+    if (!statement.readonly) this.rememberUnsaved();
     const args = bindings.map(toSqlite);
     if (!statement.reader) {
       statement.run(...args);

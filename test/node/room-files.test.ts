@@ -140,6 +140,28 @@ describe("Node runtime: room files", () => {
     expect(await ask(client, "tables")).toBe("_roomkit_kv,_roomkit_meta,later,notes");
   });
 
+  it("fails a first write whose file cannot be created with a STORAGE error, and keeps the room as it was before it", async () => {
+    const dir = tempDir();
+    const dataDir = join(dir, "data");
+    const server = await start(probeApp, { dataDir });
+    const client = await open(server.url, "/p/no-disk/ws");
+    expect(JSON.parse(await ask(client, "read"))).toEqual({ value: null, notes: 0 });
+    // The directory is gone and a file stands in its place: the room's file cannot be created.
+    rmSync(dataDir, { recursive: true, force: true });
+    writeFileSync(dataDir, "");
+    const failure = await hosts.get("no-disk")!.storage.put("k", "lost").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((failure as RoomkitError).code).toBe("STORAGE");
+    expect((failure as Error).message).toContain("cannot create the database");
+    expect(JSON.parse(await ask(client, "read"))).toEqual({ value: null, notes: 0 });
+    // Once the directory is back, the next write creates the file with that write alone.
+    rmSync(dataDir);
+    expect(await ask(client, "put kept")).toBe("stored");
+    expect(JSON.parse(await ask(client, "read"))).toEqual({ value: "kept", notes: 0 });
+  });
+
   it("keeps a room without a file readable across hibernation, still without a file", async () => {
     const dir = tempDir();
     const server = await start(probeApp, { dataDir: dir, hibernateAfterMs: 60_000 });
