@@ -2,10 +2,10 @@
 // object and the Connection wrappers. A runtime supplies a SocketBackend (how it lists, tags,
 // attaches to and writes to sockets) and drops the ActiveRoom when the room hibernates — so nothing
 // here may be relied on after that; what must survive lives in the socket attachment or in storage.
-import { RoomkitError } from "./errors.ts";
+import { isStorageFull, RoomkitError } from "./errors.ts";
 import { log } from "./log.ts";
 import type { Limits } from "./limits.ts";
-import { CloseCode, errorFrame, tooBigReason } from "./protocol.ts";
+import { CloseCode, errorFrame, STORAGE_FULL_REASON, tooBigReason } from "./protocol.ts";
 import type { BroadcastOptions, Connection, FrameData, OutgoingData, Room, RoomClass, RoomHost } from "./room.ts";
 import type { RoomStorage } from "./storage.ts";
 
@@ -199,7 +199,8 @@ export class ActiveRoom<S extends object> implements RoomHost {
 
   private fault(error: unknown, closeOnFault: SocketConnection<S> | undefined, about: SocketConnection<S> | undefined): void {
     this.report(error, about);
-    closeOnFault?.close(CloseCode.INTERNAL_ERROR, "internal error in room");
+    if (isStorageFull(error)) closeOnFault?.close(CloseCode.TRY_AGAIN_LATER, STORAGE_FULL_REASON);
+    else closeOnFault?.close(CloseCode.INTERNAL_ERROR, "internal error in room");
   }
 
   private report(error: unknown, connection?: Connection): void {

@@ -14,7 +14,7 @@ export const CloseCode = {
   MESSAGE_TOO_BIG: 1009,
   /** The room's code threw while handling this connection. */
   INTERNAL_ERROR: 1011,
-  /** Slow consumer: the client does not read fast enough; reconnect later. */
+  /** Try again later: a slow consumer, a room full at the last moment, or the room's storage full. */
   TRY_AGAIN_LATER: 1013,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
@@ -36,6 +36,9 @@ export interface ErrorFrame {
 export function errorFrame(code: string, detail: string): string {
   return JSON.stringify({ type: "error", code, detail } satisfies ErrorFrame);
 }
+
+/** The reason of the 1013 a sender gets when its message could not be stored: the storage is full. */
+export const STORAGE_FULL_REASON = "storage full; try again later";
 
 export function tooBigReason(maxBytes: number): string {
   return `message exceeds ${maxBytes} bytes`;
