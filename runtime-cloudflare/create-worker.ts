@@ -5,7 +5,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { TARGET_HEADER, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
-import { logLevelFromEnv } from "../src/log.ts";
+import { log, logLevelFromEnv, roomLabel } from "../src/log.ts";
 import type { RoomClass } from "../src/room.ts";
 import { createRouter, type RoomkitApp } from "../src/router.ts";
 import { roomObject, type Env, type RoomObjectClass } from "./room-object.ts";
@@ -45,23 +45,42 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
   const connect = (c: Context, target: ConnectTarget): Promise<Response> | Response => {
     const binding = byType[target.type]!;
     const namespace = (c.env as Env)[binding] as DurableObjectNamespace | undefined;
-    if (!namespace) return c.text(`The Durable Object binding ${binding} is missing: check wrangler.toml.`, 500);
+    if (!namespace) {
+      // A deployment fault, not a client's: the operator must see it, not only the client its 500.
+      log.error(`${roomLabel(target.type, target.name)}: the Durable Object binding ${binding} is missing: check wrangler.toml.`);
+      return c.text(`The Durable Object binding ${binding} is missing: check wrangler.toml.`, 500);
+    }
     const headers = new Headers(c.req.raw.headers);
     // Set, never appended: a client cannot choose its own room type, tags or state.
     headers.set(TARGET_HEADER, JSON.stringify(target));
     return namespace.get(namespace.idFromName(target.name)).fetch(new Request(c.req.raw, { headers }));
   };
   const logLevel: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
-    logLevelFromEnv(c.env);
+    const refused = readLogLevel(c.env);
+    if (refused) return refused;
     await next();
   };
   const router = createRouter<{ Bindings: Env }>(app, connect, (c) => c.env, (c) => limits(c.env), [logLevel]);
 
   const worker: ExportedHandler<Env> = {
     fetch(request, env, ctx) {
-      logLevelFromEnv(env);
-      return router.fetch(request, env, ctx);
+      return readLogLevel(env) ?? router.fetch(request, env, ctx);
     },
   };
   return { worker, routes: router, objects: objects as RoomkitWorker<App>["objects"] };
+}
+
+/**
+ * A bad ROOMKIT_LOG is refused as a bad limit is on Node, where the server does not start: here
+ * every request is answered 500 and the reason is logged, so the deployment's log says what to fix.
+ */
+function readLogLevel(env: Env): Response | undefined {
+  try {
+    logLevelFromEnv(env);
+    return undefined;
+  } catch (error) {
+    const message = (error as Error).message;
+    log.error(message);
+    return new Response(`roomkit is misconfigured: ${message}`, { status: 500, headers: { "content-type": "text/plain; charset=UTF-8" } });
+  }
 }

@@ -7,7 +7,7 @@ import { ActiveRoom } from "../src/active-room.ts";
 import { TARGET_HEADER, newAttachment, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
-import { log, logLevelFromEnv } from "../src/log.ts";
+import { log, logLevelFromEnv, roomLabel } from "../src/log.ts";
 import { CloseCode, HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../src/protocol.ts";
 import type { RoomClass } from "../src/room.ts";
 import { HibernatableSockets } from "./sockets.ts";
@@ -73,7 +73,7 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
         // Before any socket is accepted: a room whose constructor throws refuses the upgrade.
         active = this.room();
       } catch (error) {
-        log.error(`room ${options.type} "${target.name}" could not be started:`, error);
+        log.error(`${roomLabel(options.type, target.name)}: could not be started:`, error);
         return text(`Room "${target.name}" could not be started; try again later.`, 503);
       }
       // Compatibility dates from 2026-03-17 default to Blob; rooms are promised ArrayBuffers.
@@ -144,7 +144,7 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
         const sql = this.ctx.storage.sql;
         sql.exec(`CREATE TABLE IF NOT EXISTS ${META} (key TEXT PRIMARY KEY, value ANY) WITHOUT ROWID`);
         sql.exec(`INSERT INTO ${META} (key, value) VALUES ('name', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, name);
-        log.info(`room "${name}": stored its name (the object's id carries none)`);
+        log.info(`${roomLabel(options.type, name)}: stored its name (the object's id carries none)`);
       }
       this.roomName = name;
     }

@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import type { ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import type { Limits } from "../src/limits.ts";
-import { log } from "../src/log.ts";
+import { log, roomLabel } from "../src/log.ts";
 import type { Admission } from "./admission.ts";
 import { clientAddress } from "./client-address.ts";
 import { CloseCode } from "../src/protocol.ts";
@@ -78,7 +78,7 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
     } catch (error) {
       if (!(error instanceof RoomkitError)) throw error;
       if (error.code !== "ROOM_START_FAILED") return c.text(error.message, 400);
-      log.error(`room ${target.type} "${target.name}" could not be started:`, error.cause);
+      log.error(`${roomLabel(target.type, target.name)}: could not be started:`, error.cause);
       return c.text(`Room "${target.name}" could not be started; try again later.`, 503);
     }
     const abandon = () => registry.abandon(target);
@@ -100,7 +100,7 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
         opened = registry.accept(target, prepared, ws, request, address);
         socket.off("close", release);
       } catch (error) {
-        log.error(`room ${target.type} "${target.name}": could not accept a socket:`, error);
+        log.error(`${roomLabel(target.type, target.name)}: could not accept a socket:`, error);
         socket.uncork();
         ws.close(CloseCode.INTERNAL_ERROR, "could not accept the connection");
         return;

@@ -6,7 +6,7 @@ import type { ActiveRoom, Alarms } from "../src/active-room.ts";
 import { newAttachment, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import type { Limits } from "../src/limits.ts";
-import { log } from "../src/log.ts";
+import { log, logRoom, roomLabel } from "../src/log.ts";
 import { CloseCode, HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../src/protocol.ts";
 import type { RoomClass } from "../src/room.ts";
 import { AlarmIndex } from "./alarm-index.ts";
@@ -168,7 +168,7 @@ export class RoomRegistry {
     try {
       return slot.run(event);
     } catch (error) {
-      log.error(`room ${slot.options.type} "${slot.options.name}" could not be woken:`, error);
+      log.error(`${roomLabel(slot.options.type, slot.options.name)}: could not be woken:`, error);
       socket.closing ??= ROOM_UNAVAILABLE;
       socket.ws.close(ROOM_UNAVAILABLE.code, ROOM_UNAVAILABLE.reason);
       return NOT_WOKEN;
@@ -328,6 +328,8 @@ export class RoomRegistry {
    */
   private hibernateSlot(slot: RoomSlot): boolean {
     if (!slot.hibernate()) return false;
+    // Node only: workerd evicts an object without telling it, so the Worker cannot log this line.
+    logRoom(slot.options.type, slot.options.name, `hibernate (${slot.size} connection${slot.size === 1 ? "" : "s"})`);
     this.databases.get(key(slot.options.type, slot.options.name))?.release();
     return true;
   }

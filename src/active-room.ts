@@ -3,7 +3,7 @@
 // attaches to and writes to sockets) and drops the ActiveRoom when the room hibernates — so nothing
 // here may be relied on after that; what must survive lives in the socket attachment or in storage.
 import { isStorageFull, RoomkitError } from "./errors.ts";
-import { log } from "./log.ts";
+import { log, logRoom, logs, roomLabel } from "./log.ts";
 import type { Limits } from "./limits.ts";
 import { CloseCode, errorFrame, STORAGE_FULL_REASON, tooBigReason } from "./protocol.ts";
 import type { BroadcastOptions, Connection, FrameData, OutgoingData, Room, RoomClass, RoomHost } from "./room.ts";
@@ -57,6 +57,7 @@ type Result = void | Promise<void>;
 const NO_SOCKETS: readonly never[] = Object.freeze([]);
 
 export class ActiveRoom<S extends object> implements RoomHost {
+  readonly type: string;
   readonly name: string;
   readonly env: Record<string, unknown>;
   readonly room: Room;
@@ -69,12 +70,15 @@ export class ActiveRoom<S extends object> implements RoomHost {
   readonly limits: Limits;
 
   constructor(RoomType: RoomClass, options: ActiveRoomOptions<S>) {
+    this.type = options.type;
     this.name = options.name;
     this.env = options.env;
     this.backend = options.backend;
     this.openStorage = options.storage;
     this.alarms = options.alarms;
     this.limits = options.limits;
+    // Logged before the constructor runs: a constructor that throws is then seen as a failed wake.
+    if (logs("info")) logRoom(this.type, this.name, `wake (${plural(this.backend.count(), "connection")})`);
     this.room = new RoomType(this);
   }
 
@@ -119,6 +123,7 @@ export class ActiveRoom<S extends object> implements RoomHost {
   /** A socket was accepted and attached; tell the room. */
   open(socket: S, request: Request): Result {
     const connection = this.connection(socket);
+    if (logs("info")) logRoom(this.type, this.name, `connect ${connection.id} (${plural(this.backend.count(), "connection")})`);
     return this.guard(connection, () => this.room.onConnect?.(connection, request));
   }
 
@@ -138,6 +143,7 @@ export class ActiveRoom<S extends object> implements RoomHost {
     const connection = this.connection(socket);
     connection.markClosed();
     this.seen.delete(connection.id);
+    if (logs("info")) logRoom(this.type, this.name, `close ${connection.id} code ${code}${wasClean ? "" : " (not clean)"} (${plural(this.backend.count(), "connection")} left)`);
     return this.guard(undefined, () => this.room.onClose?.(connection, code, reason, wasClean), connection);
   }
 
@@ -147,6 +153,7 @@ export class ActiveRoom<S extends object> implements RoomHost {
   }
 
   alarm(): Result {
+    logRoom(this.type, this.name, "alarm");
     return this.guard(undefined, () => this.room.onAlarm?.());
   }
 
@@ -205,11 +212,11 @@ export class ActiveRoom<S extends object> implements RoomHost {
 
   private report(error: unknown, connection?: Connection): void {
     const where = connection ? ` connection ${connection.id}` : "";
-    log.error(`room "${this.name}"${where}:`, error);
+    log.error(`${roomLabel(this.type, this.name)}${where}: fault:`, error);
     try {
       this.room.onError?.(error, connection);
     } catch (secondary) {
-      log.error(`room "${this.name}" onError threw:`, secondary);
+      log.error(`${roomLabel(this.type, this.name)}: onError threw:`, secondary);
     }
   }
 }
@@ -309,6 +316,10 @@ export class SocketConnection<S> implements Connection {
     }
     return false;
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 /** Close codes an endpoint may put in a Close frame (RFC 6455 §7.4). */

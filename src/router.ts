@@ -4,7 +4,7 @@ import { Hono, type Context, type Env as HonoEnv, type MiddlewareHandler } from 
 import { checkTags, type ConnectTarget } from "./connect.ts";
 import { RoomkitError } from "./errors.ts";
 import { isValidRoomName, LIMIT_ENV, resolveLimits, type Limits } from "./limits.ts";
-import { log } from "./log.ts";
+import { log, logRoom } from "./log.ts";
 import { checkOrigin } from "./origin.ts";
 import type { ConnectionInit, RoomClass } from "./room.ts";
 
@@ -83,6 +83,13 @@ export function createRouter<E extends HonoEnv = HonoEnv>(
     for (const middleware of before) router.use(route.path, middleware);
     router.get(route.path, async (c) => {
       const name = route.name ?? c.req.param("name" as never) ?? "";
+      const response = await upgrade(c, name);
+      // Every refusal of both runtimes passes here: the router's own, onBeforeConnect's and the
+      // runtime's (a full room, a room that cannot start, the admission limits).
+      if (response.status >= 300) logRoom(route.room, name, `refused upgrade ${response.status}`);
+      return response;
+    });
+    const upgrade = async (c: Context<E>, name: string): Promise<Response> => {
       if (!isValidRoomName(name)) {
         return c.text(`Invalid room name: 1–128 characters from [A-Za-z0-9._~-] expected.`, 400);
       }
@@ -116,7 +123,7 @@ export function createRouter<E extends HonoEnv = HonoEnv>(
       // `?roomkit=1`: the client understands roomkit's own frames (errors, acks, notices).
       const extended = c.req.query("roomkit") === "1";
       return connect(c, { type: route.room, name, init: { ...init, extended } });
-    });
+    };
   }
   return router;
 }

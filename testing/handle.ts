@@ -15,10 +15,12 @@ export interface RuntimeCapabilities {
    * apply (a Rate Limiting binding in `onBeforeConnect`).
    */
   readonly admissionLimits: boolean;
+  /** A room dropped for idleness logs a `hibernate` line (Node); workerd evicts an object without telling it. */
+  readonly logsHibernation: boolean;
 }
 
-export const NODE_CAPABILITIES: RuntimeCapabilities = { restart: true, slowConsumerClose: true, hibernateAfterMs: true, admissionLimits: true };
-export const WORKERD_CAPABILITIES: RuntimeCapabilities = { restart: false, slowConsumerClose: false, hibernateAfterMs: false, admissionLimits: false };
+export const NODE_CAPABILITIES: RuntimeCapabilities = { restart: true, slowConsumerClose: true, hibernateAfterMs: true, admissionLimits: true, logsHibernation: true };
+export const WORKERD_CAPABILITIES: RuntimeCapabilities = { restart: false, slowConsumerClose: false, hibernateAfterMs: false, admissionLimits: false, logsHibernation: false };
 
 export type RuntimeName = "node" | "workerd";
 
@@ -48,6 +50,8 @@ export interface RunningRuntime {
 export interface StartOptions {
   env?: Record<string, string>;
   hibernateAfterMs?: number;
+  /** Each log line of the runtime: roomkit's own, and on workerd the rest of the Worker's console. */
+  onLog?: (line: string) => void;
 }
 
 /** One runtime of a two-runtime suite: its name and capabilities now, the running instance on `start()`. */

@@ -17,6 +17,11 @@ export interface WorkerdRuntimeOptions {
   environment?: string;
   /** More vars for this instance, over the config's `[vars]` (ROOMKIT_* limits, secrets). */
   env?: Record<string, string>;
+  /**
+   * Receives each line the Worker writes to its console (roomkit's `[roomkit] …` lines among them)
+   * instead of the terminal. Set `env: { ROOMKIT_LOG: "info" }` for the lifecycle lines.
+   */
+  onLog?: (line: string) => void;
 }
 
 /** workerd evicts an object by itself after about this long without events. */
@@ -60,6 +65,7 @@ export async function workerdRuntime(options: WorkerdRuntimeOptions = {}): Promi
       bindings: { ROOMKIT_LOG: "warn", ...workerOptions.bindings, ...options.env },
       host: "127.0.0.1",
       port: 0,
+      ...(options.onLog ? logHandler(options.onLog) : {}),
     });
     const url = await mf.ready;
     const classes = (await (await mf.dispatchFetch(new URL(ROOM_CLASSES_PATH, url))).json()) as Record<string, string>;
@@ -94,4 +100,14 @@ export async function workerdRuntime(options: WorkerdRuntimeOptions = {}): Promi
     cleanUp();
     throw error;
   }
+}
+
+/** workerd's console output, one structured record per line, handed over without the terminal. */
+function logHandler(onLog: (line: string) => void) {
+  return {
+    structuredWorkerdLogs: true,
+    handleStructuredLogs: ({ message }: { message: string }) => {
+      for (const line of message.split("\n")) if (line !== "") onLog(line);
+    },
+  };
 }

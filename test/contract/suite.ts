@@ -17,6 +17,7 @@ import { fuzzCases } from "./cases/fuzz.ts";
 import { pollCases } from "./cases/poll.ts";
 import { backpressureCases } from "./cases/backpressure.ts";
 import { idleCases } from "./cases/idle.ts";
+import { logsCases } from "./cases/logs.ts";
 
 export { roomName } from "./context.ts";
 
@@ -38,5 +39,6 @@ export function contractSuite(handle: RuntimeStarter): void {
     backpressureCases(ctx);
     fuzzCases(ctx);
     idleCases(ctx);
+    logsCases(ctx);
   });
 }

@@ -7,6 +7,6 @@ const quiet = (env: Record<string, string> = {}) => ({ ROOMKIT_LOG: "silent", ..
 
 export const fixtureRuntimes = runtimes({
   node: (options) => nodeRuntime(fixtureApp, { ...options, env: quiet(options.env) }),
-  workerd: (options) => workerdRuntime({ config: fileURLToPath(new URL("./wrangler.toml", import.meta.url)), env: quiet(options.env) }),
+  workerd: (options) => workerdRuntime({ config: fileURLToPath(new URL("./wrangler.toml", import.meta.url)), env: quiet(options.env), onLog: options.onLog }),
 });
 export const [nodeFixture, workerdFixture] = fixtureRuntimes as [RuntimeStarter, RuntimeStarter];
