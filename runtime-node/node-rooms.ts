@@ -12,7 +12,7 @@ import { attachUpgrades, type UpgradeServer } from "./attach.ts";
 import { WebSocketServer } from "./peers.ts";
 import { refusalBodies } from "./refusals.ts";
 import { roomConnector, type ConnectorState } from "./room-connector.ts";
-import { RoomRegistry } from "./rooms.ts";
+import { RoomRegistry, type RoomInfo } from "./rooms.ts";
 import { withTooBigReason } from "./socket-adapters.ts";
 
 export interface NodeRoomsOptions {
@@ -52,6 +52,8 @@ export interface NodeRooms {
    * sockets stay open. Returns how many instances were dropped: 0 when already hibernated.
    */
   hibernate(type: string, name?: string): number;
+  /** The live rooms now: type, name, open sockets, awake or hibernated, last event time. A snapshot. */
+  rooms(): RoomInfo[];
   /** @internal The rooms, for roomkit's own tests. */
   readonly registry: RoomRegistry;
 }
@@ -91,6 +93,7 @@ export function nodeRooms(app: RoomkitApp, options: NodeRoomsOptions = {}): Node
     registry,
     attach: (server) => void detach.push(attachUpgrades(server, routes)),
     hibernate: (type, name) => registry.hibernate(type, name),
+    rooms: () => registry.rooms(),
     async close(code = CloseCode.GOING_AWAY, reason = "server shutting down") {
       // Stop accepting first: a client reconnecting during the shutdown would otherwise get a socket
       // after the registry closed them all, and close would wait for it forever.

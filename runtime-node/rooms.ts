@@ -36,6 +36,19 @@ const ROOM_UNAVAILABLE = { code: CloseCode.INTERNAL_ERROR, reason: "room could n
 /** One shared empty tag list: most sockets have no tags, and an array each is 16 bytes apiece. */
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
+/** One live room of a Node server, as an operator sees it (`server.rooms()`). */
+export interface RoomInfo {
+  /** The room type: its key in the app's `rooms`. */
+  readonly type: string;
+  readonly name: string;
+  /** Open sockets, counted while the room hibernates too. */
+  readonly connections: number;
+  /** False while the room hibernates: its instance is dropped, its sockets stay open. */
+  readonly awake: boolean;
+  /** When the room's last event (connect, message, close, alarm) started or ended, in ms since the epoch; heartbeats do not count. */
+  readonly lastEventAt: number;
+}
+
 export class RoomRegistry {
   private readonly slots = new Map<string, RoomSlot>();
   private readonly databases = new Map<string, SqliteRoomStorage>();
@@ -68,6 +81,15 @@ export class RoomRegistry {
   /** Live sockets in a room (0 when the room does not exist). */
   connectionCount(type: string, name: string): number {
     return this.slots.get(key(type, name))?.size ?? 0;
+  }
+
+  /** A snapshot of every live room: those with a socket, or a handler still running. */
+  rooms(): RoomInfo[] {
+    const list: RoomInfo[] = [];
+    for (const slot of this.slots.values()) {
+      list.push({ type: slot.options.type, name: slot.options.name, connections: slot.size, awake: slot.awake, lastEventAt: slot.lastEventAt });
+    }
+    return list;
   }
 
   /** Wake-ups so far of the room's current slot (tests, diagnostics). */

@@ -5,7 +5,7 @@ import type { Limits } from "../src/limits.ts";
 import type { RoomkitApp } from "../src/router.ts";
 import { nodeRooms, type NodeRoomsOptions } from "./node-rooms.ts";
 import { getRequestListener } from "./peers.ts";
-import type { RoomRegistry } from "./rooms.ts";
+import type { RoomInfo, RoomRegistry } from "./rooms.ts";
 
 export interface NodeServerOptions extends NodeRoomsOptions {
   /** Default 8787. `0` picks a free port. */
@@ -24,6 +24,8 @@ export interface RoomServer {
    * sockets stay open. Returns how many instances were dropped: 0 when already hibernated.
    */
   hibernate(type: string, name?: string): number;
+  /** The live rooms now: type, name, open sockets, awake or hibernated, last event time. A snapshot. */
+  rooms(): RoomInfo[];
   /** Close every socket with `code` (1001 by default), then the HTTP server. */
   close(code?: number, reason?: string): Promise<void>;
 }
@@ -43,6 +45,7 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
     registry: rooms.registry,
     limits: rooms.limits,
     hibernate: rooms.hibernate,
+    rooms: rooms.rooms,
     async close(code, reason) {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       await rooms.close(code, reason);
