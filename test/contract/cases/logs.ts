@@ -64,6 +64,10 @@ export function logsCases(ctx: SuiteContext): void {
       expect((await TestClient.refusal(rt.url, `/probe/${name}/ws`, { origin: "https://evil.example" })).status).toBe(403);
       expect((await fetch(`${rt.url}/probe/${name}/ws`)).status).toBe(426);
       expect(await line(name, "refused upgrade", 2)).toEqual([`[roomkit] room probe "${name}": refused upgrade 403`, `[roomkit] room probe "${name}": refused upgrade 426`]);
+      // A name that is refused is still quoted and escaped: it cannot start a line of its own.
+      expect((await TestClient.refusal(rt.url, `/probe/${name}%0Aforged/ws`)).status).toBe(400);
+      expect(await line(`${name}\nforged`, "refused upgrade")).toEqual([`[roomkit] room probe "${name}\\nforged": refused upgrade 400`]);
+      expect(lines.some((text) => text.startsWith("forged"))).toBe(false);
       const a = await TestClient.open(rt.url, `/probe/${name}/ws`);
       a.send({ cmd: "throw" });
       await a.closed;
