@@ -46,8 +46,12 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
     const incoming: IncomingMessage | undefined = env?.incoming;
     if (!incoming || (!own && env?.outgoing !== undefined)) {
       // Node delivered it as a plain request: no "Connection: Upgrade", so no socket to take over.
-      return c.text('A WebSocket upgrade needs the headers "Connection: Upgrade" and "Upgrade: websocket".', 400);
+      // Connection: close, so that the refused client's socket does not linger as a keep-alive one.
+      return c.text('A WebSocket upgrade needs the headers "Connection: Upgrade" and "Upgrade: websocket".', 400, { Connection: "close" });
     }
+    // RFC 6455 §4.1: the opening handshake is an HTTP/1.1 request with a Host header; ws checks neither.
+    if (incoming.httpVersion !== "1.1") return c.text("A WebSocket upgrade needs HTTP/1.1.", 400);
+    if (!incoming.headers.host) return c.text('A WebSocket upgrade needs a "Host" header.', 400);
     if (!own && env?.wss !== wss) {
       return c.text("This server's `websocket` option is not the rooms' own: pass `websocket: rooms.websocket` to serve().", 500);
     }
@@ -81,16 +85,26 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
       log.error(`${roomLabel(target.type, target.name)}: could not be started:`, error.cause);
       return c.text(`Room "${target.name}" could not be started; try again later.`, 503);
     }
-    const abandon = () => registry.abandon(target);
+    // A client (or an onConnect) that never finishes the handshake must not hold the socket.
+    const deadline = setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs);
+    const finished = () => clearTimeout(deadline);
+    const abandon = () => {
+      finished();
+      registry.abandon(target);
+    };
     socket.once("close", abandon);
     const request = c.req.raw;
     const onSocket = (ws: WebSocket): void => {
       socket.off("close", abandon);
+      // Every way out clears the deadline itself: a listener on the socket for it would keep this
+      // scope (the request, the Hono context) alive as long as the socket.
       if (state.closing) {
+        finished();
         ws.terminate();
         return;
       }
       if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
+        finished();
         socket.uncork();
         ws.close(CloseCode.TRY_AGAIN_LATER, "room is full");
         return;
@@ -101,12 +115,17 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
         socket.off("close", release);
       } catch (error) {
         log.error(`${roomLabel(target.type, target.name)}: could not accept a socket:`, error);
+        finished();
         socket.uncork();
         ws.close(CloseCode.INTERNAL_ERROR, "could not accept the connection");
         return;
       }
-      if (opened) void opened.then(() => socket.uncork());
-      else socket.uncork();
+      const done = () => {
+        finished();
+        socket.uncork();
+      };
+      if (opened) void opened.then(done);
+      else done();
     };
     // The 101 (and what onConnect sends) stays in the socket's buffer until onConnect has settled,
     // as on Cloudflare, where the Durable Object answers the upgrade after onConnect.

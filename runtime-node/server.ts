@@ -33,7 +33,17 @@ export interface RoomServer {
 export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {}): Promise<RoomServer> {
   const { port, host = "127.0.0.1", ...roomOptions } = options;
   const rooms = nodeRooms(app, roomOptions);
-  const server = createServer(getRequestListener(rooms.routes.fetch));
+  const timeout = rooms.limits.handshakeTimeoutMs;
+  const server = createServer(
+    {
+      // Slow headers (an upgrade never completed) are cut after the handshake timeout, not Node's 60 s;
+      // Node checks for them every connectionsCheckingInterval, so that is a fraction of it.
+      headersTimeout: timeout,
+      requestTimeout: Math.max(timeout, 300_000),
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, timeout / 4)),
+    },
+    getRequestListener(rooms.routes.fetch),
+  );
   rooms.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -42,6 +42,11 @@ export interface Limits {
   maxNewRoomsPerAddressPerMinute: number | null;
   /** Node only: room databases open at once; `"auto"` is a quarter of the descriptor limit, three per database. Idle and hibernated rooms' are closed first. */
   maxOpenDatabases: number | "auto";
+  /**
+   * Node only: an upgrade whose headers have not all arrived, or whose handshake (admission and
+   * onConnect) has not finished, after this many ms has its socket destroyed.
+   */
+  handshakeTimeoutMs: number;
 }
 
 /** workerd's own cap on a socket attachment; `maxStateBytes` may lower it, never raise it. */
@@ -61,6 +66,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxConnectionsTotal: "auto",
   maxNewRoomsPerAddressPerMinute: 120,
   maxOpenDatabases: "auto",
+  handshakeTimeoutMs: 10_000,
 });
 
 /** Room names: 1–128 characters of RFC 3986 "unreserved", checked after percent-decoding. */
@@ -83,6 +89,7 @@ export const LIMIT_ENV = {
   maxConnectionsTotal: "ROOMKIT_MAX_CONNECTIONS_TOTAL",
   maxNewRoomsPerAddressPerMinute: "ROOMKIT_MAX_NEW_ROOMS_PER_MINUTE",
   maxOpenDatabases: "ROOMKIT_MAX_OPEN_DATABASES",
+  handshakeTimeoutMs: "ROOMKIT_HANDSHAKE_TIMEOUT_MS",
 } as const;
 
 type EnvLike = Readonly<Record<string, unknown>> | undefined;
@@ -116,6 +123,8 @@ export function resolveLimits(overrides: Partial<Limits> = {}, env?: EnvLike): L
   if (total !== undefined) fromEnv.maxConnectionsTotal = total === "auto" ? "auto" : countOrOff(LIMIT_ENV.maxConnectionsTotal, total);
   const newRooms = read(LIMIT_ENV.maxNewRoomsPerAddressPerMinute);
   if (newRooms !== undefined) fromEnv.maxNewRoomsPerAddressPerMinute = countOrOff(LIMIT_ENV.maxNewRoomsPerAddressPerMinute, newRooms);
+  const handshake = read(LIMIT_ENV.handshakeTimeoutMs);
+  if (handshake !== undefined) fromEnv.handshakeTimeoutMs = positiveInteger(LIMIT_ENV.handshakeTimeoutMs, handshake);
   const limits: Limits = { ...DEFAULT_LIMITS, ...fromEnv, ...stripUndefined(overrides) };
   const max = limits.maxStateBytes;
   if (!Number.isSafeInteger(max) || max < 1 || max > PLATFORM_MAX_STATE_BYTES) {
