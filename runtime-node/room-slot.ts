@@ -17,6 +17,8 @@ export interface NodeSocket {
   closing?: { code: number; reason: string };
   /** The client address the admission limits counted it under (released when it closes). */
   readonly address: string;
+  /** The heartbeat replies' token bucket, from the first ping on (heartbeat.ts). */
+  heartbeats?: { tokens: number; at: number };
 }
 
 const OPEN = 1;
@@ -175,11 +177,15 @@ export class RoomSlot implements SocketBackend<NodeSocket> {
     socket.ws.close(code, reason);
   }
 
-  /** A client that stops reading must not make the server buffer without bound. */
   private checkBackpressure(socket: NodeSocket): void {
-    if (socket.ws.bufferedAmount <= this.options.limits.maxBufferedBytes) return;
-    slowConsumer(socket);
+    checkBackpressure(socket, this.options.limits);
   }
+}
+
+/** A client that stops reading must not make the server buffer without bound. */
+export function checkBackpressure(socket: NodeSocket, limits: Limits): void {
+  if (socket.ws.bufferedAmount <= limits.maxBufferedBytes) return;
+  slowConsumer(socket);
 }
 
 const SLOW_CONSUMER = { code: 1013, reason: "slow consumer: too much unsent data" };

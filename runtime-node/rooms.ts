@@ -7,11 +7,12 @@ import { newAttachment, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import type { Limits } from "../src/limits.ts";
 import { log, logRoom, roomLabel } from "../src/log.ts";
-import { CloseCode, HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../src/protocol.ts";
+import { CloseCode, HEARTBEAT_REQUEST } from "../src/protocol.ts";
 import type { RoomClass } from "../src/room.ts";
 import { AlarmIndex } from "./alarm-index.ts";
 import { AlarmTimers } from "./alarms.ts";
 import { encodeAttachment, type EncodedAttachment } from "./attachment.ts";
+import { answerHeartbeat } from "./heartbeat.ts";
 import { RoomSlot, type NodeSocket } from "./room-slot.ts";
 import { checkDataDir } from "./data-dir.ts";
 import { OpenDatabases, autoOpenDatabases } from "./open-databases.ts";
@@ -130,7 +131,7 @@ export class RoomRegistry {
    */
   accept(target: ConnectTarget, prepared: { tags: readonly string[]; attachment: EncodedAttachment }, ws: WebSocket, request: Request, address: string): void | Promise<void> {
     const slot = this.ensureSlot(target.type, target.name);
-    const socket: NodeSocket = { ws, tags: prepared.tags, attachment: prepared.attachment, closing: undefined, address };
+    const socket: NodeSocket = { ws, tags: prepared.tags, attachment: prepared.attachment, closing: undefined, address, heartbeats: undefined };
     slot.add(socket);
     let opening: Promise<void> | undefined;
     const deliver = (data: Buffer, isBinary: boolean) => {
@@ -141,7 +142,7 @@ export class RoomRegistry {
       // The heartbeat is answered here, like Cloudflare's auto-response: the room never sees it,
       // and it does not count as activity, so it cannot keep the room awake.
       if (!isBinary && data.length === HEARTBEAT.length && data.equals(HEARTBEAT)) {
-        ws.send(HEARTBEAT_RESPONSE);
+        answerHeartbeat(socket, this.options.limits);
         return;
       }
       if (opening) void opening.then(() => deliver(data, isBinary));
