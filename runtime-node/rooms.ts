@@ -13,6 +13,7 @@ import { AlarmIndex } from "./alarm-index.ts";
 import { AlarmTimers } from "./alarms.ts";
 import { encodeAttachment, type EncodedAttachment } from "./attachment.ts";
 import { answerHeartbeat } from "./heartbeat.ts";
+import { ProtocolErrorLog, isClientProtocolError } from "./protocol-errors.ts";
 import { RoomSlot, type NodeSocket } from "./room-slot.ts";
 import { checkDataDir } from "./data-dir.ts";
 import { OpenDatabases, autoOpenDatabases } from "./open-databases.ts";
@@ -64,6 +65,7 @@ export class RoomRegistry {
   private readonly synchronous: "NORMAL" | "FULL";
   /** Set once close() has closed the databases: no storage is opened again. */
   private closed = false;
+  private readonly protocolErrors = new ProtocolErrorLog();
 
   constructor(readonly options: RoomRegistryOptions) {
     this.synchronous = synchronousMode(options.env);
@@ -162,7 +164,11 @@ export class RoomRegistry {
       if (opening) void opening.then(report);
       else report();
     });
-    ws.on("error", (error: Error) => this.runFor(slot, socket, (room) => room.errored(socket, error)));
+    ws.on("error", (error: Error) => {
+      const fromClient = isClientProtocolError(error);
+      if (fromClient) this.protocolErrors.note(slot.options.type, slot.options.name, error);
+      this.runFor(slot, socket, (room) => room.errored(socket, error, fromClient));
+    });
     const opened = this.open(slot, socket, request);
     if (!opened || opened === NOT_WOKEN) return;
     // Frames already read may still be emitted while paused; those wait on `opening` above.

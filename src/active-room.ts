@@ -147,9 +147,11 @@ export class ActiveRoom<S extends object> implements RoomHost {
     return this.guard(undefined, () => this.room.onClose?.(connection, code, reason, wasClean), connection);
   }
 
-  errored(socket: S, error: unknown): void {
+  /** `logged`: the runtime already logged it (a client's protocol error), so only onError hears of it. */
+  errored(socket: S, error: unknown, logged = false): void {
     const connection = this.connection(socket);
-    this.report(error, connection);
+    if (logged) this.tellRoom(error, connection);
+    else this.report(error, connection);
   }
 
   alarm(): Result {
@@ -213,6 +215,10 @@ export class ActiveRoom<S extends object> implements RoomHost {
   private report(error: unknown, connection?: Connection): void {
     const where = connection ? ` connection ${connection.id}` : "";
     log.error(`${roomLabel(this.type, this.name)}${where}: fault:`, error);
+    this.tellRoom(error, connection);
+  }
+
+  private tellRoom(error: unknown, connection?: Connection): void {
     try {
       this.room.onError?.(error, connection);
     } catch (secondary) {

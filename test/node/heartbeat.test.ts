@@ -4,6 +4,7 @@
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { serveRooms, type RoomServer } from "../../runtime-node/index.ts";
+import type { Limits } from "../../src/limits.ts";
 import { fixtureApp } from "../fixtures/app.ts";
 import { TestClient } from "../support/client.ts";
 
@@ -13,7 +14,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const start = async (limits: Parameters<typeof serveRooms>[1]["limits"]) =>
+const start = async (limits: Partial<Limits>) =>
   (server = await serveRooms(fixtureApp, { port: 0, dataDir: ":memory:", env: { ROOMKIT_LOG: "silent" }, limits }));
 
 describe("heartbeat replies (Node)", () => {
