@@ -8,7 +8,7 @@ import { TARGET_HEADER, newAttachment, type ConnectTarget } from "../src/connect
 import { RoomkitError } from "../src/errors.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
 import { log, logLevelFromEnv, roomLabel } from "../src/log.ts";
-import { CloseCode, HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../src/protocol.ts";
+import { CloseCode, HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE, isSendableCloseCode } from "../src/protocol.ts";
 import type { RoomClass } from "../src/room.ts";
 import { HibernatableSockets } from "./sockets.ts";
 import { DurableRoomStorage, durableAlarms } from "./storage.ts";
@@ -96,7 +96,11 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
       // then sees 1006.
       if (!NO_HANDSHAKE.has(code)) {
         try {
-          ws.close(code === 1005 ? CloseCode.NORMAL : code, reason);
+          // workerd reports an empty Close frame and one carrying 1005 alike, as 1005: both get 1000.
+          // A code no endpoint may send (999, 1004, 2999…) fails the connection, as RFC 6455 says.
+          if (code === 1005) ws.close(CloseCode.NORMAL, reason);
+          else if (isSendableCloseCode(code)) ws.close(code, reason);
+          else ws.close(CloseCode.PROTOCOL_ERROR, "invalid close code");
         } catch {
           // Already closed from this side: the room closed it, and this is the peer's answer.
         }

@@ -5,7 +5,7 @@
 import { isStorageFull, RoomkitError } from "./errors.ts";
 import { log, logRoom, logs, roomLabel } from "./log.ts";
 import type { Limits } from "./limits.ts";
-import { CloseCode, errorFrame, STORAGE_FULL_REASON, tooBigReason } from "./protocol.ts";
+import { CloseCode, errorFrame, isSendableCloseCode, STORAGE_FULL_REASON, tooBigReason } from "./protocol.ts";
 import type { BroadcastOptions, Connection, FrameData, OutgoingData, Room, RoomClass, RoomHost } from "./room.ts";
 import type { RoomStorage } from "./storage.ts";
 
@@ -326,11 +326,6 @@ export class SocketConnection<S> implements Connection {
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}
-
-/** Close codes an endpoint may put in a Close frame (RFC 6455 §7.4). */
-function isSendableCloseCode(code: number): boolean {
-  return Number.isInteger(code) && ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
 }
 
 /** UTF-8 byte length of a string, stopping early once past `cap`. */

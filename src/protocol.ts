@@ -6,6 +6,8 @@ export const CloseCode = {
   NORMAL: 1000,
   /** The server is shutting down (Node: SIGINT/SIGTERM). */
   GOING_AWAY: 1001,
+  /** The peer broke the protocol (e.g. a Close frame with a code no endpoint may send). */
+  PROTOCOL_ERROR: 1002,
   /** The room does not accept this kind of frame (e.g. binary to the chat room). */
   UNSUPPORTED_DATA: 1003,
   /** Policy violation: sustained rate-limit abuse, refused by the room. */
@@ -18,6 +20,11 @@ export const CloseCode = {
   TRY_AGAIN_LATER: 1013,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Close codes an endpoint may put in a Close frame (RFC 6455 §7.4). */
+export function isSendableCloseCode(code: number): boolean {
+  return Number.isInteger(code) && ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
+}
 
 /**
  * The heartbeat: a client sends exactly this text and gets `HEARTBEAT_RESPONSE` back from the

@@ -17,10 +17,15 @@ export interface RuntimeCapabilities {
   readonly admissionLimits: boolean;
   /** A room dropped for idleness logs a `hibernate` line (Node); workerd evicts an object without telling it. */
   readonly logsHibernation: boolean;
+  /**
+   * Client frames that break RFC 6455 (unmasked, invalid UTF-8, a Close code no endpoint may send)
+   * fail the connection with 1002/1007 (Node, ws); workerd accepts some of them itself.
+   */
+  readonly strictFrames: boolean;
 }
 
-export const NODE_CAPABILITIES: RuntimeCapabilities = { restart: true, slowConsumerClose: true, hibernateAfterMs: true, admissionLimits: true, logsHibernation: true };
-export const WORKERD_CAPABILITIES: RuntimeCapabilities = { restart: false, slowConsumerClose: false, hibernateAfterMs: false, admissionLimits: false, logsHibernation: false };
+export const NODE_CAPABILITIES: RuntimeCapabilities = { restart: true, slowConsumerClose: true, hibernateAfterMs: true, admissionLimits: true, logsHibernation: true, strictFrames: true };
+export const WORKERD_CAPABILITIES: RuntimeCapabilities = { restart: false, slowConsumerClose: false, hibernateAfterMs: false, admissionLimits: false, logsHibernation: false, strictFrames: false };
 
 export type RuntimeName = "node" | "workerd";
 

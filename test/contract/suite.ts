@@ -18,6 +18,7 @@ import { pollCases } from "./cases/poll.ts";
 import { backpressureCases } from "./cases/backpressure.ts";
 import { idleCases } from "./cases/idle.ts";
 import { logsCases } from "./cases/logs.ts";
+import { framesCases } from "./cases/frames.ts";
 
 export { roomName } from "./context.ts";
 
@@ -40,5 +41,6 @@ export function contractSuite(handle: RuntimeStarter): void {
     fuzzCases(ctx);
     idleCases(ctx);
     logsCases(ctx);
+    framesCases(ctx);
   });
 }
