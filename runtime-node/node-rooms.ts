@@ -12,7 +12,8 @@ import { attachUpgrades, type UpgradeServer } from "./attach.ts";
 import { WebSocketServer } from "./peers.ts";
 import { refusalBodies } from "./refusals.ts";
 import { roomConnector, type ConnectorState } from "./room-connector.ts";
-import { RoomRegistry, type RoomInfo } from "./rooms.ts";
+import type { RoomInfo } from "./room-info.ts";
+import { RoomRegistry } from "./rooms.ts";
 import { withTooBigReason } from "./socket-adapters.ts";
 
 export interface NodeRoomsOptions {

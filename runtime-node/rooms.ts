@@ -14,6 +14,7 @@ import { AlarmTimers } from "./alarms.ts";
 import { encodeAttachment, type EncodedAttachment } from "./attachment.ts";
 import { answerHeartbeat } from "./heartbeat.ts";
 import { ProtocolErrorLog, isClientProtocolError } from "./protocol-errors.ts";
+import type { RoomInfo } from "./room-info.ts";
 import { RoomSlot, type NodeSocket } from "./room-slot.ts";
 import { checkDataDir } from "./data-dir.ts";
 import { OpenDatabases, autoOpenDatabases } from "./open-databases.ts";
@@ -37,19 +38,6 @@ const NOT_WOKEN = Symbol("not woken");
 const ROOM_UNAVAILABLE = { code: CloseCode.INTERNAL_ERROR, reason: "room could not be started" };
 /** One shared empty tag list: most sockets have no tags, and an array each is 16 bytes apiece. */
 const NO_TAGS: readonly string[] = Object.freeze([]);
-
-/** One live room of a Node server, as an operator sees it (`server.rooms()`). */
-export interface RoomInfo {
-  /** The room type: its key in the app's `rooms`. */
-  readonly type: string;
-  readonly name: string;
-  /** Open sockets, counted while the room hibernates too. */
-  readonly connections: number;
-  /** False while the room hibernates: its instance is dropped, its sockets stay open. */
-  readonly awake: boolean;
-  /** When the room's last event (connect, message, close, alarm) started or ended, in ms since the epoch; heartbeats do not count. */
-  readonly lastEventAt: number;
-}
 
 export class RoomRegistry {
   private readonly slots = new Map<string, RoomSlot>();

@@ -5,7 +5,8 @@ import type { Limits } from "../src/limits.ts";
 import type { RoomkitApp } from "../src/router.ts";
 import { nodeRooms, type NodeRoomsOptions } from "./node-rooms.ts";
 import { getRequestListener } from "./peers.ts";
-import type { RoomInfo, RoomRegistry } from "./rooms.ts";
+import type { RoomInfo } from "./room-info.ts";
+import type { RoomRegistry } from "./rooms.ts";
 
 export interface NodeServerOptions extends NodeRoomsOptions {
   /** Default 8787. `0` picks a free port. */
