@@ -86,8 +86,10 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
     // Not async: a room that handles a frame synchronously returns nothing, and workerd then has
     // no promise to wait on before the next frame.
     override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void | Promise<void> {
-      if (typeof message === "string" || message instanceof ArrayBuffer) return this.room().message(ws, message);
-      return (message as Blob).arrayBuffer().then((data) => this.room().message(ws, data));
+      const room = this.wake(ws);
+      if (!room) return;
+      if (typeof message === "string" || message instanceof ArrayBuffer) return room.message(ws, message);
+      return (message as Blob).arrayBuffer().then((data) => room.message(ws, data));
     }
 
     override async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
@@ -106,14 +108,15 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
         }
       }
       if (!this.sockets.forget(ws)) return;
-      await this.room().closed(ws, code, reason, wasClean);
+      await this.wake(ws)?.closed(ws, code, reason, wasClean);
     }
 
     override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
       // The socket is dead after an error and workerd may send no close event for it; report the
       // close here, as the Node runtime does after 'error'.
       if (!this.sockets.forget(ws)) return;
-      const room = this.room();
+      const room = this.wake(ws);
+      if (!room) return;
       room.errored(ws, error);
       await room.closed(ws, 1006, "", false);
     }
@@ -123,6 +126,25 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
     }
 
     // ---- internals ----
+    /**
+     * The room for an event of `ws`, woken if it hibernated; a room that cannot wake (its
+     * constructor throws) closes that socket with 1011 and is logged, as on Node, rather than
+     * leaving the client to a socket that answers nothing.
+     */
+    private wake(ws: WebSocket): ActiveRoom<WebSocket> | undefined {
+      try {
+        return this.room();
+      } catch (error) {
+        log.error(`${roomLabel(options.type, this.name())}: could not be woken:`, error);
+        try {
+          ws.close(CloseCode.INTERNAL_ERROR, "room could not be started");
+        } catch {
+          // Already closed: this was its close event.
+        }
+        return undefined;
+      }
+    }
+
     private room(): ActiveRoom<WebSocket> {
       this.active ??= new ActiveRoom(RoomType, {
         type: options.type,

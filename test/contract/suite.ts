@@ -19,6 +19,7 @@ import { backpressureCases } from "./cases/backpressure.ts";
 import { idleCases } from "./cases/idle.ts";
 import { logsCases } from "./cases/logs.ts";
 import { framesCases } from "./cases/frames.ts";
+import { startupCases } from "./cases/startup.ts";
 
 export { roomName } from "./context.ts";
 
@@ -42,5 +43,6 @@ export function contractSuite(handle: RuntimeStarter): void {
     idleCases(ctx);
     logsCases(ctx);
     framesCases(ctx);
+    startupCases(ctx);
   });
 }

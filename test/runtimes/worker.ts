@@ -3,10 +3,11 @@
 import { createWorker } from "roomkit/cloudflare";
 import { fixtureApp } from "../fixtures/app.ts";
 
-const rooms = createWorker(fixtureApp, { chat: "CHAT_ROOM", poll: "POLL_ROOM", probe: "PROBE_ROOM", leaky: "LEAKY_ROOM" });
+const rooms = createWorker(fixtureApp, { chat: "CHAT_ROOM", poll: "POLL_ROOM", probe: "PROBE_ROOM", leaky: "LEAKY_ROOM", fragile: "FRAGILE_ROOM" });
 
 export default rooms.worker;
 export const ChatRoom = rooms.objects.chat;
 export const PollRoom = rooms.objects.poll;
 export const ProbeRoom = rooms.objects.probe;
 export const LeakyRoom = rooms.objects.leaky;
+export const FragileRoom = rooms.objects.fragile;
