@@ -45,7 +45,7 @@ describe("workerdRuntime", () => {
   it("refuses to hibernate a room type its Worker does not export, naming the types it does", async () => {
     const rt = await workerdFixture.start();
     try {
-      await expect(rt.hibernate("nope", "x")).rejects.toThrow(/no Durable Object class of .*worker\.ts serves room type "nope" \(types exported: chat, leaky, poll, probe\)/);
+      await expect(rt.hibernate("nope", "x")).rejects.toThrow(/no Durable Object class of .*worker\.ts serves room type "nope" \(types exported: chat, fragile, leaky, poll, probe\)/);
       expect(await rt.hibernate("probe", "never-visited")).toBe(false);
     } finally {
       await rt.stop();
