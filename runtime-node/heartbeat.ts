@@ -4,9 +4,7 @@
 // `rateLimit` get no reply), so a ping flood cannot make the server buffer without bound.
 import type { Limits } from "../src/limits.ts";
 import { HEARTBEAT_RESPONSE } from "../src/protocol.ts";
-import { checkBackpressure, type NodeSocket } from "./room-slot.ts";
-
-const OPEN = 1;
+import { checkBackpressure, OPEN, type NodeSocket } from "./room-slot.ts";
 
 export function answerHeartbeat(socket: NodeSocket, limits: Limits): void {
   if (socket.ws.readyState !== OPEN || !withinRate(socket, limits)) return;

@@ -21,7 +21,8 @@ export interface NodeSocket {
   heartbeats?: { tokens: number; at: number };
 }
 
-const OPEN = 1;
+/** ws's readyState of an open socket. */
+export const OPEN = 1;
 // ws copies the options it is given, so these are shared by every send.
 const TEXT = Object.freeze({ binary: false });
 const BINARY = Object.freeze({ binary: true });
