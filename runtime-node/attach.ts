@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { log } from "../src/log.ts";
 import { OWN_UPGRADE, type OwnUpgrade } from "./room-connector.ts";
 import { writeResponse } from "./refusals.ts";
+import { upgradeRequest } from "./upgrade-request.ts";
 
 export type UpgradeServer = Pick<HttpServer, "on" | "off" | "listenerCount">;
 
@@ -39,14 +40,4 @@ export function attachUpgrades(server: UpgradeServer, routes: Hono<any>): () => 
 
   server.on("upgrade", onUpgrade);
   return () => void server.off("upgrade", onUpgrade);
-}
-
-function upgradeRequest(incoming: IncomingMessage): Request {
-  const scheme = (incoming.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
-  const url = new URL(incoming.url ?? "/", `${scheme}://${incoming.headers.host ?? "localhost"}`);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(incoming.headers)) {
-    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-  }
-  return new Request(url, { headers });
 }
