@@ -60,7 +60,7 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
     if (refused) return refused;
     await next();
   };
-  const router = createRouter<{ Bindings: Env }>(app, connect, (c) => c.env, (c) => limits(c.env), [logLevel]);
+  const router = createRouter<{ Bindings: Env }>(app, connect, { env: (c) => c.env, limits: (c) => limits(c.env), before: [logLevel] });
 
   const worker: ExportedHandler<Env> = {
     fetch(request, env, ctx) {

@@ -10,11 +10,12 @@ import { createRouter, type RoomkitApp } from "../src/router.ts";
 import { Admission } from "./admission.ts";
 import { attachUpgrades, type UpgradeServer } from "./attach.ts";
 import { WebSocketServer } from "./peers.ts";
-import { refusalBodies } from "./refusals.ts";
+import { refusalBodies, type UpgradeEnv } from "./refusals.ts";
 import { roomConnector, type ConnectorState } from "./room-connector.ts";
 import type { RoomInfo } from "./room-info.ts";
 import { RoomRegistry } from "./rooms.ts";
 import { withTooBigReason } from "./socket-adapters.ts";
+import { upgradeHeader } from "./upgrade-request.ts";
 
 export interface NodeRoomsOptions {
   /** What rooms see as `host.env`, and where `ROOMKIT_*` limits are read. Default `process.env`. */
@@ -85,7 +86,15 @@ export function nodeRooms(app: RoomkitApp, options: NodeRoomsOptions = {}): Node
   const state: ConnectorState = { closing: false };
   const headerFromEnv = typeof env.ROOMKIT_CLIENT_ADDRESS_HEADER === "string" && env.ROOMKIT_CLIENT_ADDRESS_HEADER.trim() !== "" ? env.ROOMKIT_CLIENT_ADDRESS_HEADER.trim() : undefined;
   const connector = roomConnector(registry, limits, wss, state, { admission, clientAddressHeader: options.clientAddressHeader ?? headerFromEnv });
-  const routes = createRouter(app, connector, () => env, () => limits, [refusalBodies]);
+  const routes = createRouter(app, connector, {
+    env: () => env,
+    limits: () => limits,
+    before: [refusalBodies],
+    header: (c, name) => {
+      const incoming = (c.env as UpgradeEnv | undefined)?.incoming;
+      return incoming ? upgradeHeader(incoming, name) : c.req.header(name);
+    },
+  });
   const detach: Array<() => void> = [];
   return {
     routes,

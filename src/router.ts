@@ -62,17 +62,22 @@ export function appLimits(app: RoomkitApp, env: Record<string, unknown> | undefi
   return resolveLimits(app.limits, env);
 }
 
-/**
- * The rooms' routes as a Hono app, mountable under any base path (`hono.route(base, routes)`).
- * `before` runs on the room routes only, after the mounting app's own middleware.
- */
-export function createRouter<E extends HonoEnv = HonoEnv>(
-  app: RoomkitApp,
-  connect: ConnectToRoom,
-  getEnv: (c: Context<E>) => Record<string, unknown>,
-  limits: (c: Context<E>) => Limits,
-  before: readonly MiddlewareHandler[] = [],
-): Hono<E> {
+export interface RouterOptions<E extends HonoEnv> {
+  /** What `onBeforeConnect` sees as `env`. */
+  env: (c: Context<E>) => Record<string, unknown>;
+  limits: (c: Context<E>) => Limits;
+  /** Runs on the room routes only, after the mounting app's own middleware. */
+  before?: readonly MiddlewareHandler[];
+  /**
+   * How a request header is read (lower-case name). Default `c.req.header`; the Node runtime reads
+   * them as Node parsed them, so that an upgrade builds no Headers object unless the app asks for one.
+   */
+  header?: (c: Context<E>, name: string) => string | undefined;
+}
+
+/** The rooms' routes as a Hono app, mountable under any base path (`hono.route(base, routes)`). */
+export function createRouter<E extends HonoEnv = HonoEnv>(app: RoomkitApp, connect: ConnectToRoom, options: RouterOptions<E>): Hono<E> {
+  const { env: getEnv, limits, before = [], header = (c, name) => c.req.header(name) } = options;
   const router = new Hono<E>();
   let warnedUnconfigured = false;
   if (app.page !== undefined) {
@@ -93,11 +98,11 @@ export function createRouter<E extends HonoEnv = HonoEnv>(
       if (!isValidRoomName(name)) {
         return c.text(`Invalid room name: 1–128 characters from [A-Za-z0-9._~-] expected.`, 400);
       }
-      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      if (header(c, "upgrade")?.toLowerCase() !== "websocket") {
         return c.text("Expected a WebSocket upgrade request.", 426);
       }
       const roomLimits = limits(c);
-      const origin = c.req.header("origin");
+      const origin = header(c, "origin");
       if (origin !== undefined) {
         const verdict = checkOrigin(origin, new URL(c.req.url), roomLimits);
         if (verdict === "refused-unconfigured" && !warnedUnconfigured) {
