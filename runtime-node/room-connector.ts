@@ -26,6 +26,11 @@ export interface OwnUpgrade {
   /** Set by the connector once the handshake is under way. */
   taken?: boolean;
 }
+/**
+ * What the route answers for an upgrade it took: the socket is ws's now and nobody reads this, so one
+ * shared Response (no body, no headers set) spares each upgrade an undici Response of its own.
+ */
+const TAKEN = new Response(null, { status: 200 });
 type NodeEnv = UpgradeEnv & { wss?: WebSocketServer; [OWN_UPGRADE]?: OwnUpgrade };
 
 export interface ConnectorState {
@@ -133,7 +138,7 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
     if (own) {
       own.taken = true;
       wss.handleUpgrade(incoming, own.socket, own.head, onSocket);
-      return new Response(null, { status: 200 });
+      return TAKEN;
     }
     const upgrade = upgradeWebSocket(() => ({
       onOpen: (_event, context) => {
