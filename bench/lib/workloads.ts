@@ -244,6 +244,9 @@ export async function w3(ctx: RunContext): Promise<Row[]> {
     const opened = now();
     const early = await rssAfter(ctx, earlyReadMs);
     const late = await rssAfter(ctx, Math.max(0, readAfterMs - (now() - opened)));
+    // What the late reading is made of, where the sockets live in this process: V8's heap as
+    // reserved (heapTotal, of which the young generation) and as used, read without a collection.
+    const heap = await ctx.server.heap();
     const fds = (processFds(ctx.server.socketPid) ?? 0) - fdsBefore;
     rows.push(finishRow(ctx, `W3-${size}` as WorkloadId, load.finish(), {
       bytesPerConn: Math.round((late - empty) / size),
@@ -252,6 +255,7 @@ export async function w3(ctx: RunContext): Promise<Row[]> {
       rssAfterMiB: mib(late),
       connectPerSec: Math.round(open / (connectMs / 1000)),
       serverFdsPerConn: Math.round((fds / size) * 100) / 100,
+      ...(heap && { heapTotalMiB: mib(heap.heapTotal), newSpaceMiB: mib(heap.newSpace), heapUsedMiB: mib(heap.heapUsed) }),
     }, { ...EMPTY_INTEGRITY, closes: {} }));
     previousSize = size;
   }
