@@ -10,7 +10,7 @@ import { createRouter, type RoomkitApp } from "../src/router.ts";
 import { Admission } from "./admission.ts";
 import { attachUpgrades, type UpgradeServer } from "./attach.ts";
 import { WebSocketServer } from "./peers.ts";
-import { refusalBodies, type UpgradeEnv } from "./refusals.ts";
+import { writeRefusal, type UpgradeEnv } from "./refusals.ts";
 import { roomConnector, type ConnectorState } from "./room-connector.ts";
 import type { RoomInfo } from "./room-info.ts";
 import { RoomRegistry } from "./rooms.ts";
@@ -89,7 +89,7 @@ export function nodeRooms(app: RoomkitApp, options: NodeRoomsOptions = {}): Node
   const routes = createRouter(app, connector, {
     env: () => env,
     limits: () => limits,
-    before: [refusalBodies],
+    answer: writeRefusal,
     header: (c, name) => {
       const incoming = (c.env as UpgradeEnv | undefined)?.incoming;
       return incoming ? upgradeHeader(incoming, name) : c.req.header(name);

@@ -4,7 +4,7 @@
 // themselves, and the adapter's own empty reply then finds the socket ended.
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 
 /** What a Node upgrade carries in the Hono env: the adapter's `{ incoming, outgoing: undefined }`, or ours. */
 export interface UpgradeEnv {
@@ -30,10 +30,9 @@ export async function writeResponse(socket: Duplex, response: Response): Promise
   socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]));
 }
 
-/** Room-route middleware: a refused upgrade is written out with its body. */
-export const refusalBodies: MiddlewareHandler = async (c, next) => {
-  await next();
+/** The rooms' routes' answer on Node: a refused upgrade is written out with its body. */
+export async function writeRefusal(c: Context, response: Response): Promise<Response> {
   const socket = upgradeSocket(c.env);
-  if (!socket || c.res.status < 300 || socket.destroyed) return;
-  await writeResponse(socket, c.res.clone());
-};
+  if (socket && response.status >= 300 && !socket.destroyed) await writeResponse(socket, response.clone());
+  return response;
+}

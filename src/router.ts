@@ -69,6 +69,11 @@ export interface RouterOptions<E extends HonoEnv> {
   /** Runs on the room routes only, after the mounting app's own middleware. */
   before?: readonly MiddlewareHandler[];
   /**
+   * What the route's answer passes through on its way out. A hook, not a middleware: a route with a
+   * single handler is dispatched by Hono without composing a middleware chain, per upgrade.
+   */
+  answer?: (c: Context<E>, response: Response) => Response | Promise<Response>;
+  /**
    * How a request header is read (lower-case name). Default `c.req.header`; the Node runtime reads
    * them as Node parsed them, so that an upgrade builds no Headers object unless the app asks for one.
    */
@@ -77,7 +82,7 @@ export interface RouterOptions<E extends HonoEnv> {
 
 /** The rooms' routes as a Hono app, mountable under any base path (`hono.route(base, routes)`). */
 export function createRouter<E extends HonoEnv = HonoEnv>(app: RoomkitApp, connect: ConnectToRoom, options: RouterOptions<E>): Hono<E> {
-  const { env: getEnv, limits, before = [], header = (c, name) => c.req.header(name) } = options;
+  const { env: getEnv, limits, before = [], answer, header = (c, name) => c.req.header(name) } = options;
   const router = new Hono<E>();
   let warnedUnconfigured = false;
   if (app.page !== undefined) {
@@ -86,15 +91,25 @@ export function createRouter<E extends HonoEnv = HonoEnv>(app: RoomkitApp, conne
   }
   for (const route of app.routes) {
     for (const middleware of before) router.use(route.path, middleware);
-    router.get(route.path, async (c) => {
+    router.get(route.path, (c): Response | Promise<Response> => {
       const name = route.name ?? c.req.param("name" as never) ?? "";
-      const response = await upgrade(c, name);
       // Every refusal of both runtimes passes here: the router's own, onBeforeConnect's and the
       // runtime's (a full room, a room that cannot start, the admission limits).
-      if (response.status >= 300) logRoom(route.room, name, `refused upgrade ${response.status}`);
-      return response;
+      const finish = (response: Response) => {
+        if (response.status >= 300) logRoom(route.room, name, `refused upgrade ${response.status}`);
+        return answer ? answer(c, response) : response;
+      };
+      const roomLimits = check(c, name);
+      if (roomLimits instanceof Response) return finish(roomLimits);
+      // Without an auth hook an upgrade is answered without a promise of the router's own.
+      if (!app.onBeforeConnect) return then(admit(c, name, {}, roomLimits), finish);
+      const hooked = app.onBeforeConnect({ request: c.req.raw, room: { type: route.room, name }, env: getEnv(c) });
+      return Promise.resolve(hooked).then((verdict): Response | Promise<Response> =>
+        verdict instanceof Response ? finish(verdict) : then(admit(c, name, verdict || {}, roomLimits), finish),
+      );
     });
-    const upgrade = async (c: Context<E>, name: string): Promise<Response> => {
+    /** The checks before the auth hook: the room's limits, or the refusal. */
+    const check = (c: Context<E>, name: string): Limits | Response => {
       if (!isValidRoomName(name)) {
         return c.text(`Invalid room name: 1–128 characters from [A-Za-z0-9._~-] expected.`, 400);
       }
@@ -113,12 +128,10 @@ export function createRouter<E extends HonoEnv = HonoEnv>(app: RoomkitApp, conne
         }
         if (verdict !== "allowed") return c.text(`Origin ${origin} is not allowed to open a WebSocket here.`, 403);
       }
-      let init: ConnectionInit = {};
-      if (app.onBeforeConnect) {
-        const verdict = await app.onBeforeConnect({ request: c.req.raw, room: { type: route.room, name }, env: getEnv(c) });
-        if (verdict instanceof Response) return verdict;
-        if (verdict) init = verdict;
-      }
+      return roomLimits;
+    };
+    /** After the auth hook: its tags checked, then the runtime's connect. */
+    const admit = (c: Context<E>, name: string, init: ConnectionInit, roomLimits: Limits): Response | Promise<Response> => {
       try {
         checkTags(init.tags ?? [], roomLimits, name);
       } catch (error) {
@@ -131,4 +144,8 @@ export function createRouter<E extends HonoEnv = HonoEnv>(app: RoomkitApp, conne
     };
   }
   return router;
+}
+
+function then<T, R>(value: T | Promise<T>, next: (value: T) => R | Promise<R>): R | Promise<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
 }
