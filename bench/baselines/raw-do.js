@@ -1,9 +1,19 @@
 // Baseline: a minimal hand-written hibernating Durable Object — the workerd limit roomkit's
 // Cloudflare runtime is measured against. One object per room name; sockets accepted with the
 // Hibernation API; a frame is relayed to every other socket of the room. Nothing else.
+//
+// With the binding STORE = "1" (bench/tools/message-latency.ts only): each frame is first inserted
+// into the object's SQLite storage, so the relay waits, as any store-before-send room's does, for
+// workerd's output gate to confirm the write. The floor of a stored message on workerd.
 import { DurableObject } from "cloudflare:workers";
 
 export class RawRoom extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.store = env.STORE === "1";
+    if (this.store) ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS m (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT)");
+  }
+
   async fetch(request) {
     const pair = new WebSocketPair();
     this.ctx.acceptWebSocket(pair[1]);
@@ -11,6 +21,7 @@ export class RawRoom extends DurableObject {
   }
 
   webSocketMessage(ws, message) {
+    if (this.store) this.ctx.storage.sql.exec("INSERT INTO m (body) VALUES (?)", message);
     for (const other of this.ctx.getWebSockets()) {
       if (other !== ws) {
         try {

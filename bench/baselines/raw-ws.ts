@@ -1,10 +1,30 @@
 // Baseline: a minimal raw-`ws` broadcast server — the Node limit roomkit's Node runtime is measured
 // against. Rooms by URL path, a frame relayed to every other socket of its room. Nothing else: no
 // routing framework, no validation, no storage, no per-connection state beyond the room set.
+//
+// BENCH_STORE=1 (bench/tools/message-latency.ts only): each frame is first inserted into its room's
+// SQLite file (better-sqlite3, WAL, synchronous NORMAL, as roomkit's Node runtime stores), the floor
+// of any store-before-send room on Node.
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { WebSocketServer, type WebSocket } from "ws";
 import { serveBenchControl } from "../lib/server-control.ts";
+
+const storeDir = process.env.BENCH_STORE === "1" ? mkdtempSync(join(tmpdir(), "bench-stored-ws-")) : null;
+function roomStore(name: string): ((data: Buffer) => void) | null {
+  if (!storeDir) return null;
+  const db = new Database(join(storeDir, `${name}.sqlite`));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.exec("CREATE TABLE IF NOT EXISTS m (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT)");
+  const insert = db.prepare("INSERT INTO m (body) VALUES (?)");
+  return (data) => void insert.run(data.toString());
+}
+const stores = new Map<string, ((data: Buffer) => void) | null>();
 
 const rooms = new Map<string, Set<WebSocket>>();
 const server = createServer((_req, res) => res.writeHead(404).end());
@@ -19,7 +39,10 @@ server.on("upgrade", (req, socket, head) => {
     let room = rooms.get(name);
     if (!room) rooms.set(name, (room = new Set()));
     room.add(ws);
+    if (!stores.has(name)) stores.set(name, roomStore(name));
+    const store = stores.get(name);
     ws.on("message", (data: Buffer, isBinary: boolean) => {
+      store?.(data);
       for (const other of room) if (other !== ws && other.readyState === 1) other.send(data, { binary: isBinary });
     });
     ws.on("close", () => {

@@ -15,7 +15,7 @@ const which = process.argv[2] ?? "baseline";
 const host = process.env.BENCH_HOST ?? "127.0.0.1";
 
 async function options(): Promise<ConstructorParameters<typeof Miniflare>[0]> {
-  if (which === "baseline") {
+  if (which === "baseline" || which === "stored-baseline") {
     const path = fileURLToPath(new URL("../baselines/raw-do.js", import.meta.url));
     const gcPath = fileURLToPath(new URL("./workerd-gc.js", import.meta.url));
     // The baseline as written, behind the same garbage-collection route as roomkit's entry.
@@ -31,6 +31,7 @@ async function options(): Promise<ConstructorParameters<typeof Miniflare>[0]> {
       // The same date and flags as roomkit's Cloudflare targets (wrangler.toml).
       ...wranglerCompatibility(),
       durableObjects: { RAW_ROOM: { className: "RawRoom", useSQLite: true } },
+      bindings: { STORE: which === "stored-baseline" ? "1" : "0" },
     };
   }
   return roomkitWorkerOptions();
