@@ -152,7 +152,8 @@ async function main(): Promise<number> {
   for (const unit of units) {
     // W1, W2: the baseline and the targets of one platform are up together and take turns
     // (bench/lib/interleaved.ts); the other workloads run one server at a time.
-    const batches = unit.inTurns ? PLATFORMS.map((p) => targets.filter((t) => t.platform === p)).filter((b) => b.length) : targets.map((t) => [t]);
+    const mine = targets.filter((t) => !t.units || t.units.includes(unit.id));
+    const batches = unit.inTurns ? PLATFORMS.map((p) => mine.filter((t) => t.platform === p)).filter((b) => b.length) : mine.map((t) => [t]);
     for (let rep = 1; rep <= reps; rep++) {
       for (const batch of batches) {
         const labels = batch.map((t) => `${unit.id} rep ${rep} ${t.id}`);

@@ -2,7 +2,7 @@
 // Cloudflare runtime is measured against. One object per room name; sockets accepted with the
 // Hibernation API; a frame is relayed to every other socket of the room. Nothing else.
 //
-// With the binding STORE = "1" (bench/tools/message-latency.ts only): each frame is first inserted
+// With the binding STORE = "1" (the stored-do reference target): each frame is first inserted
 // into the object's SQLite storage, so the relay waits, as any store-before-send room's does, for
 // workerd's output gate to confirm the write. The floor of a stored message on workerd.
 import { DurableObject } from "cloudflare:workers";

@@ -2,7 +2,7 @@
 // against. Rooms by URL path, a frame relayed to every other socket of its room. Nothing else: no
 // routing framework, no validation, no storage, no per-connection state beyond the room set.
 //
-// BENCH_STORE=1 (bench/tools/message-latency.ts only): each frame is first inserted into its room's
+// BENCH_STORE=1 (the stored-ws reference target): each frame is first inserted into its room's
 // SQLite file (better-sqlite3, WAL, synchronous NORMAL, as roomkit's Node runtime stores), the floor
 // of any store-before-send room on Node.
 import { mkdtempSync } from "node:fs";

@@ -1,10 +1,11 @@
 // What the bench measures: two baselines (the platform limits) and four roomkit targets, each
-// paired with the baseline of its platform and with the bars it is held to.
+// paired with the baseline of its platform and with the bars it is held to; and, for latency, each
+// baseline once more storing every frame before relaying it (a reference, held to no bar).
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ServerSpec } from "./processes.ts";
 
-export type TargetId = "raw-ws" | "node-bare" | "node-chat" | "raw-do" | "cf-bare" | "cf-chat";
+export type TargetId = "raw-ws" | "stored-ws" | "node-bare" | "node-chat" | "raw-do" | "stored-do" | "cf-bare" | "cf-chat";
 
 export interface Bars {
   /** W1 (uncarryable rate) and W2 delivered/s vs the baseline: at least. */
@@ -41,6 +42,8 @@ export interface Target {
    * hibernates on its own schedule (~10 s), which W3 does not wait for.
    */
   hibernatesRooms?: boolean;
+  /** The bench units this target runs in (default: all). */
+  units?: string[];
 }
 
 const bare = (room: number) => `/bare/r${room}/ws`;
@@ -64,6 +67,19 @@ export const TARGETS: readonly Target[] = [
     server: { script: "baselines/raw-ws.ts" },
     path: bare,
     unavailable: () => null,
+  },
+  {
+    // A reference beside the baseline, not a bar: what storing each message before relaying it
+    // costs by itself on Node (better-sqlite3, WAL, as roomkit's Node runtime stores).
+    id: "stored-ws",
+    label: "raw ws storing each frame first (reference)",
+    platform: "node",
+    baseline: "raw-ws",
+    bars: null,
+    server: { script: "baselines/raw-ws.ts", env: { BENCH_STORE: "1" } },
+    path: bare,
+    unavailable: () => null,
+    units: ["W1"],
   },
   {
     id: "node-bare",
@@ -96,6 +112,18 @@ export const TARGETS: readonly Target[] = [
     server: { script: "targets/workerd.ts", args: ["baseline"] },
     path: bare,
     unavailable: () => null,
+  },
+  {
+    // The same on workerd: the relay waits for the output gate to confirm each write.
+    id: "stored-do",
+    label: "raw Durable Object storing each frame first (reference)",
+    platform: "workerd",
+    baseline: "raw-do",
+    bars: null,
+    server: { script: "targets/workerd.ts", args: ["stored-baseline"] },
+    path: bare,
+    unavailable: () => null,
+    units: ["W1"],
   },
   {
     id: "cf-bare",

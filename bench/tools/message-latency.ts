@@ -1,17 +1,12 @@
 // What one message costs in latency, with nothing else going on: for each target given, a room of
 // two sockets, one message at a time (the next once the other socket has it), `count` times;
-// prints p50/p90/p99 of the relay time. Servers are started as the bench starts them. Besides the
-// bench's targets: stored-ws and stored-do, the raw baselines storing each frame before relaying it
-// (BENCH_STORE in raw-ws.ts, STORE in raw-do.js): what store-before-send costs by itself.
+// prints p50/p90/p99 of the relay time. Servers are started as the bench starts them; stored-ws and
+// stored-do are the raw baselines storing each frame before relaying it: what store-before-send
+// costs by itself.
 // Usage: [BENCH_CPU_PROF=dir] tsx bench/tools/message-latency.ts raw-ws,stored-ws,node-chat,raw-do,stored-do,cf-chat [count=2000] [rounds=1]
 import WebSocket from "ws";
-import { ServerProcess, type ServerSpec } from "../lib/processes.ts";
+import { ServerProcess } from "../lib/processes.ts";
 import { TARGETS } from "../lib/targets.ts";
-
-const STORED: Record<string, { server: ServerSpec; path: (room: number) => string }> = {
-  "stored-ws": { server: { script: "baselines/raw-ws.ts", env: { BENCH_STORE: "1" } }, path: (room) => `/bare/r${room}/ws` },
-  "stored-do": { server: { script: "targets/workerd.ts", args: ["stored-baseline"] }, path: (room) => `/bare/r${room}/ws` },
-};
 
 const [which = "raw-ws,stored-ws,node-chat", countArg, roundsArg] = process.argv.slice(2);
 const count = Number(countArg ?? 2000);
@@ -26,7 +21,7 @@ const open = (url: string) =>
   });
 
 for (let round = 0; round < rounds; round++) for (const id of which.split(",")) {
-  const target = TARGETS.find((t) => t.id === id) ?? STORED[id];
+  const target = TARGETS.find((t) => t.id === id);
   if (!target) throw new Error(`no target ${id}`);
   // BENCH_CPU_PROF=<dir>: a CPU profile of each Node server, as `npm run bench -- --cpu-prof` takes.
   const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${id}`] : [];
