@@ -32,7 +32,7 @@ export const PRIMARY: Record<LineId, Primary> = {
   W5: { metric: "connectionsPerSec", label: "connect+close/s", unit: "/s", better: "higher", bar: "connect" },
 };
 
-const AS_SHIPPED = ["at3sBytesPerConn", "rssEmptyMiB", "rssAfterMiB", "serverFdsPerConn"];
+const AS_SHIPPED = ["at3sBytesPerConn", "rssEmptyMiB", "rssAfterMiB", "heapTotalMiB", "newSpaceMiB", "heapUsedMiB", "serverFdsPerConn"];
 const TUNED = ["awakeBytesPerConn", "totalBytesPerConn", "heapBytesPerConn", "heapTotalBytesPerConn", "rssAfterMiB"];
 /** Secondary figures shown next to the primary one. */
 export const SECONDARY: Record<LineId, string[]> = {
