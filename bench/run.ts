@@ -94,9 +94,9 @@ const PLATFORMS = ["node", "workerd"] as const;
 
 const only = flags.only?.split(",").map((s) => s.trim().toUpperCase());
 // --only takes units (W1 … W5); W3-2000 alone runs W3 up to 2,000 connections only.
-if (only?.includes("W3-2000") && !only.includes("W3-10000") && !only.includes("W3")) config.w3.sizes = [2000];
+if (only?.some((o) => o === "W3-2000" || o === "W3T-2000") && !only.some((o) => /^W3T?(-10000)?$/.test(o))) config.w3.sizes = [2000];
 const units = only
-  ? UNITS.filter((u) => only.some((o) => o === u.id || o.startsWith(`${u.id}-`)))
+  ? UNITS.filter((u) => only.some((o) => o === u.id.toUpperCase() || o.startsWith(`${u.id.toUpperCase()}-`)))
   : UNITS.filter((u) => u.id !== "W3t" || flags.tuned);
 const wanted = flags.targets?.split(",").map((s) => s.trim());
 const selected = TARGETS.filter((t) => !wanted || wanted.includes(t.id));
