@@ -18,24 +18,32 @@ export function attachUpgrades(server: UpgradeServer, routes: Hono<any>): () => 
   const app = new Hono();
   app.route("/", routes);
   app.notFound(() => notOurs);
-  const onUpgrade = (incoming: IncomingMessage, socket: Duplex, head: Buffer) => void take(incoming, socket, head);
-
-  async function take(incoming: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const onUpgrade = (incoming: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const own: OwnUpgrade = { socket, head };
-    let response: Response;
+    let answer: Response | Promise<Response>;
     try {
-      response = await app.fetch(upgradeRequest(incoming), { incoming, outgoing: undefined, [OWN_UPGRADE]: own });
+      answer = app.fetch(upgradeRequest(incoming), { incoming, outgoing: undefined, [OWN_UPGRADE]: own });
     } catch (error) {
-      log.error("upgrade failed:", error);
-      response = new Response("Internal server error.", { status: 500 });
+      answer = failed(error);
     }
+    // An upgrade the routes take without waiting (no auth hook) is answered without a promise.
+    if (answer instanceof Promise) void answer.catch(failed).then((response) => settle(response, own, socket));
+    else settle(answer, own, socket);
+  };
+
+  function failed(error: unknown): Response {
+    log.error("upgrade failed:", error);
+    return new Response("Internal server error.", { status: 500 });
+  }
+
+  function settle(response: Response, own: OwnUpgrade, socket: Duplex): void {
     if (response === notOurs) {
       // Someone else's path: theirs to answer. With nobody else listening, nobody would.
-      if (server.listenerCount("upgrade") === 1) await writeResponse(socket, new Response("Not found.", { status: 404 }));
+      if (server.listenerCount("upgrade") === 1) void writeResponse(socket, new Response("Not found.", { status: 404 }));
       return;
     }
     // Refusals were written by the rooms' routes themselves; an accepted upgrade is ws's now.
-    if (!own.taken && !socket.writableEnded) await writeResponse(socket, response);
+    if (!own.taken && !socket.writableEnded) void writeResponse(socket, response);
   }
 
   server.on("upgrade", onUpgrade);

@@ -77,77 +77,115 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
       const headers: Record<string, string> = refused.retryAfterSeconds ? { "Retry-After": String(refused.retryAfterSeconds) } : {};
       return c.text(refused.refused, 503, headers);
     }
-    // Until the socket is in a room, its admission is released here; once it is, by the registry.
-    const release = () => admit.admission.release(address);
-    socket.once("close", release);
-    let prepared: ReturnType<RoomRegistry["prepare"]>;
+    let prepared: Prepared;
     try {
       prepared = registry.prepare(target);
       registry.start(target);
     } catch (error) {
+      // Until the socket is in a room, its admission is released when it closes.
+      socket.once("close", () => admit.admission.release(address));
       if (!(error instanceof RoomkitError)) throw error;
       if (error.code !== "ROOM_START_FAILED") return c.text(error.message, 400);
       log.error(`${roomLabel(target.type, target.name)}: could not be started:`, error.cause);
       return c.text(`Room "${target.name}" could not be started; try again later.`, 503);
     }
-    // A client (or an onConnect) that never finishes the handshake must not hold the socket.
-    const deadline = setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs);
-    const finished = () => clearTimeout(deadline);
-    const abandon = () => {
-      finished();
-      registry.abandon(target);
-    };
-    socket.once("close", abandon);
-    const request = c.req.raw;
-    const onSocket = (ws: WebSocket): void => {
-      socket.off("close", abandon);
-      // Every way out clears the deadline itself: a listener on the socket for it would keep this
-      // scope (the request, the Hono context) alive as long as the socket.
-      if (state.closing) {
-        finished();
-        ws.terminate();
-        return;
-      }
-      if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
-        finished();
-        socket.uncork();
-        ws.close(CloseCode.TRY_AGAIN_LATER, "room is full");
-        return;
-      }
-      let opened: void | Promise<void>;
-      try {
-        opened = registry.accept(target, prepared, ws, request, address);
-        socket.off("close", release);
-      } catch (error) {
-        log.error(`${roomLabel(target.type, target.name)}: could not accept a socket:`, error);
-        finished();
-        socket.uncork();
-        ws.close(CloseCode.INTERNAL_ERROR, "could not accept the connection");
-        return;
-      }
-      const done = () => {
-        finished();
-        socket.uncork();
-      };
-      if (opened) void opened.then(done);
-      else done();
-    };
+    const handshake = new Handshake(registry, limits, state, admit.admission, target, prepared, c.req.raw, address, socket);
     // The 101 (and what onConnect sends) stays in the socket's buffer until onConnect has settled,
     // as on Cloudflare, where the Durable Object answers the upgrade after onConnect.
     socket.cork();
     if (own) {
       own.taken = true;
-      wss.handleUpgrade(incoming, own.socket, own.head, onSocket);
+      wss.handleUpgrade(incoming, own.socket, own.head, handshake.onSocket);
       return TAKEN;
     }
     const upgrade = upgradeWebSocket(() => ({
       onOpen: (_event, context) => {
         const ws = context.raw as WebSocket;
         const before = listenerSnapshot(ws);
-        onSocket(ws);
+        handshake.onSocket(ws);
         dropAdapterListeners(ws, before, listenerSnapshot(ws));
       },
     }));
     return upgrade(c, async () => {}) as Promise<Response>;
   };
+}
+
+type Prepared = ReturnType<RoomRegistry["prepare"]>;
+
+/**
+ * One admitted upgrade from admission until its socket is in the room: one object and two bound
+ * functions per upgrade, rather than a closure per step and a listener wrapper per step.
+ */
+class Handshake {
+  /** Until it fires or is cleared: a client (or an onConnect) that never finishes must not hold the socket. */
+  private readonly deadline: ReturnType<typeof setTimeout>;
+  /** The WebSocket arrived: the registry, not this handshake, abandons the room's preparation. */
+  private arrived = false;
+
+  constructor(
+    private readonly registry: RoomRegistry,
+    private readonly limits: Limits,
+    private readonly state: ConnectorState,
+    private readonly admission: Admission,
+    private readonly target: ConnectTarget,
+    private readonly prepared: Prepared,
+    private readonly request: Request,
+    private readonly address: string,
+    private readonly socket: Duplex,
+  ) {
+    this.deadline = setTimeout(destroy, limits.handshakeTimeoutMs, socket);
+    socket.on("close", this.onClose);
+  }
+
+  /** The socket closed before it was in a room: its admission back, and the room's preparation undone if still pending. */
+  private readonly onClose = (): void => {
+    this.finished();
+    if (!this.arrived) this.registry.abandon(this.target);
+    this.admission.release(this.address);
+  };
+
+  private finished(): void {
+    // Every way out clears the deadline itself: a listener on the socket for it would keep this
+    // scope (the request, the Hono context) alive as long as the socket.
+    clearTimeout(this.deadline);
+  }
+
+  readonly onSocket = (ws: WebSocket): void => {
+    const { registry, target, socket } = this;
+    this.arrived = true;
+    if (this.state.closing) {
+      this.finished();
+      ws.terminate();
+      return;
+    }
+    if (registry.connectionCount(target.type, target.name) >= this.limits.maxConnectionsPerRoom) {
+      this.finished();
+      socket.uncork();
+      ws.close(CloseCode.TRY_AGAIN_LATER, "room is full");
+      return;
+    }
+    let opened: void | Promise<void>;
+    try {
+      opened = registry.accept(target, this.prepared, ws, this.request, this.address);
+      // From here the registry releases the admission when the socket leaves the room.
+      socket.off("close", this.onClose);
+    } catch (error) {
+      log.error(`${roomLabel(target.type, target.name)}: could not accept a socket:`, error);
+      this.finished();
+      socket.uncork();
+      ws.close(CloseCode.INTERNAL_ERROR, "could not accept the connection");
+      return;
+    }
+    if (opened) void opened.then(() => this.settled());
+    else this.settled();
+  };
+
+  private settled(): void {
+    this.finished();
+    this.socket.uncork();
+  }
+}
+
+function destroy(socket: Duplex): void {
+  socket.destroy();
 }

@@ -45,7 +45,7 @@ const sampled = await sampleAllocations(async () => {
   child.send("go");
   await new Promise((resolve) => child.once("message", resolve));
 });
-printTop(`${kind}: ${count} connections opened, rooms of 100`, count, "connection", sampled, 25);
+printTop(`${kind}: ${count} connections opened, rooms of 100`, count, "connection", sampled, Number(process.env.ALLOC_TOP ?? 25));
 child.send("exit");
 await server.stop();
 process.exit(0);
