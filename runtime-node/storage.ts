@@ -19,6 +19,9 @@ import type { ListOptions, RoomSql, RoomStorage, SqlCursor, SqlRow, SqlValue } f
 
 export const MEMORY = ":memory:";
 
+/** A statement that changes the schema only (no rows): it never adds to total_changes(). */
+const SCHEMA_STATEMENT = /^\s*(CREATE|DROP|ALTER)\s/i;
+
 /** How many of sql.exec's prepared statements a room keeps. */
 const PREPARED_STATEMENTS = 32;
 
@@ -130,7 +133,7 @@ export class SqliteRoomStorage implements RoomStorage {
     } finally {
       this.constructing = false;
       const unsaved = this.connection?.unsaved;
-      if (unsaved) unsaved.schema = schemaVersion(this.connection!.db);
+      if (unsaved) unsaved.schema = schemaVersion(this.connection!.statements);
     }
   }
 
@@ -188,7 +191,7 @@ export class SqliteRoomStorage implements RoomStorage {
   private connectUnsaved(image?: Buffer): Connection {
     const db = new Database(image ?? MEMORY);
     const statements = setUp(db, this.room);
-    return { db, statements, unsaved: { changes: totalChanges(db), schema: schemaVersion(db) } };
+    return { db, statements, unsaved: { changes: totalChanges(statements), schema: schemaVersion(statements) } };
   }
 
   private cannotOpen(error: unknown): RoomkitError {
@@ -205,7 +208,7 @@ export class SqliteRoomStorage implements RoomStorage {
     if (!connection?.unsaved || connection.db.inTransaction) return;
     const { changes, schema, before } = connection.unsaved;
     connection.unsaved.before = undefined;
-    if (totalChanges(connection.db) === changes && (this.constructing || schemaVersion(connection.db) === schema)) return;
+    if (totalChanges(connection.statements) === changes && (this.constructing || schemaVersion(connection.statements) === schema)) return;
     const image = connection.db.serialize();
     this.prepared.clear();
     this.connection = null;
@@ -356,7 +359,9 @@ export class SqliteRoomStorage implements RoomStorage {
       if (this.prepared.size >= PREPARED_STATEMENTS) this.prepared.delete(this.prepared.keys().next().value!);
       this.prepared.set(query, statement);
     }
-    if (!statement.readonly) this.rememberUnsaved();
+    // The image to put back if the file cannot be created. Not needed for a schema statement in the
+    // room's constructor: that schema is rebuilt on every wake-up and never creates the file.
+    if (!statement.readonly && !(this.constructing && SCHEMA_STATEMENT.test(query))) this.rememberUnsaved();
     const args = bindings.map(toSqlite);
     if (!statement.reader) {
       statement.run(...args);
@@ -384,12 +389,13 @@ function setUp(db: BetterSqlite3.Database, room: { type: string; name: string })
   return statements;
 }
 
-function schemaVersion(db: BetterSqlite3.Database): number {
-  return db.pragma("schema_version", { simple: true }) as number;
+// Read after every call on a room without a file: prepared once per connection, not per call.
+function schemaVersion(statements: Statements): number {
+  return statements.schemaVersion.get() as number;
 }
 
-function totalChanges(db: BetterSqlite3.Database): number {
-  return (db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
+function totalChanges(statements: Statements): number {
+  return statements.totalChanges.get() as number;
 }
 
 function prepareStatements(db: BetterSqlite3.Database) {
@@ -402,6 +408,8 @@ function prepareStatements(db: BetterSqlite3.Database) {
     setMeta: db.prepare<[string, SqlValue]>("INSERT INTO _roomkit_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
     addMeta: db.prepare<[string, SqlValue]>("INSERT INTO _roomkit_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING"),
     deleteMeta: db.prepare<[string]>("DELETE FROM _roomkit_meta WHERE key = ?"),
+    totalChanges: db.prepare("SELECT total_changes()").pluck(),
+    schemaVersion: db.prepare("PRAGMA schema_version").pluck(),
   };
 }
 
