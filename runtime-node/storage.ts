@@ -50,7 +50,6 @@ export interface SqliteRoomStorageOptions {
   watcher?: ConnectionWatcher;
 }
 
-type Statements = ReturnType<typeof prepareStatements>;
 interface Connection {
   db: BetterSqlite3.Database;
   statements: Statements;
@@ -379,7 +378,7 @@ function setUp(db: BetterSqlite3.Database, room: { type: string; name: string })
     CREATE TABLE IF NOT EXISTS _roomkit_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS _roomkit_meta (key TEXT PRIMARY KEY, value ANY) WITHOUT ROWID;
   `);
-  const statements = prepareStatements(db);
+  const statements = new Statements(db);
   // Which room the file belongs to (the alarm index is rebuilt from it). Written once: a reopen
   // after hibernation changes nothing, so it commits nothing.
   db.transaction(() => {
@@ -391,26 +390,64 @@ function setUp(db: BetterSqlite3.Database, room: { type: string; name: string })
 
 // Read after every call on a room without a file: prepared once per connection, not per call.
 function schemaVersion(statements: Statements): number {
-  return statements.schemaVersion.get() as number;
+  return statements.schemaVersion.get()!;
 }
 
 function totalChanges(statements: Statements): number {
-  return statements.totalChanges.get() as number;
+  return statements.totalChanges.get()!;
 }
 
-function prepareStatements(db: BetterSqlite3.Database) {
-  return {
-    get: db.prepare<[string], { value: Buffer }>("SELECT value FROM _roomkit_kv WHERE key = ?"),
-    put: db.prepare<[string, Buffer]>("INSERT INTO _roomkit_kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-    delete: db.prepare<[string]>("DELETE FROM _roomkit_kv WHERE key = ?"),
-    deleteAll: db.prepare("DELETE FROM _roomkit_kv"),
-    getMeta: db.prepare<[string], { value: SqlValue }>("SELECT value FROM _roomkit_meta WHERE key = ?"),
-    setMeta: db.prepare<[string, SqlValue]>("INSERT INTO _roomkit_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-    addMeta: db.prepare<[string, SqlValue]>("INSERT INTO _roomkit_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING"),
-    deleteMeta: db.prepare<[string]>("DELETE FROM _roomkit_meta WHERE key = ?"),
-    totalChanges: db.prepare("SELECT total_changes()").pluck(),
-    schemaVersion: db.prepare("PRAGMA schema_version").pluck(),
-  };
+type Statement<Params extends unknown[] = unknown[], Row = unknown> = BetterSqlite3.Statement<Params, Row>;
+
+/**
+ * roomkit's own statements over a connection, each prepared the first time it is used: a room wakes
+ * with a fresh connection (hibernation closes it), and most rooms use few of them or none.
+ */
+class Statements {
+  private readonly cache = new Map<string, Statement<any, any>>();
+
+  constructor(private readonly db: BetterSqlite3.Database) {}
+
+  private prepared<Params extends unknown[], Row = unknown>(sql: string, pluck = false): Statement<Params, Row> {
+    let statement = this.cache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (pluck) statement.pluck();
+      this.cache.set(sql, statement);
+    }
+    return statement as Statement<Params, Row>;
+  }
+
+  get get() {
+    return this.prepared<[string], { value: Buffer }>("SELECT value FROM _roomkit_kv WHERE key = ?");
+  }
+  get put() {
+    return this.prepared<[string, Buffer]>("INSERT INTO _roomkit_kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  }
+  get delete() {
+    return this.prepared<[string]>("DELETE FROM _roomkit_kv WHERE key = ?");
+  }
+  get deleteAll() {
+    return this.prepared<[]>("DELETE FROM _roomkit_kv");
+  }
+  get getMeta() {
+    return this.prepared<[string], { value: SqlValue }>("SELECT value FROM _roomkit_meta WHERE key = ?");
+  }
+  get setMeta() {
+    return this.prepared<[string, SqlValue]>("INSERT INTO _roomkit_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  }
+  get addMeta() {
+    return this.prepared<[string, SqlValue]>("INSERT INTO _roomkit_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING");
+  }
+  get deleteMeta() {
+    return this.prepared<[string]>("DELETE FROM _roomkit_meta WHERE key = ?");
+  }
+  get totalChanges() {
+    return this.prepared<[], number>("SELECT total_changes()", true);
+  }
+  get schemaVersion() {
+    return this.prepared<[], number>("PRAGMA schema_version", true);
+  }
 }
 
 /** Which room a database file belongs to, and its pending alarm (server start). */
