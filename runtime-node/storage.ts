@@ -79,11 +79,7 @@ export class SqliteRoomStorage implements RoomStorage {
     private readonly options: SqliteRoomStorageOptions = {},
   ) {
     this.sql = {
-      exec: <Row extends SqlRow>(query: string, ...bindings: SqlValue[]) => {
-        const result = this.exec<Row>(query, bindings);
-        this.saveIfWritten();
-        return result;
-      },
+      exec: <Row extends SqlRow>(query: string, ...bindings: SqlValue[]) => this.exec<Row>(query, bindings),
     };
   }
 
@@ -351,6 +347,7 @@ export class SqliteRoomStorage implements RoomStorage {
         if (/more than one statement/i.test((error as Error).message) && bindings.length === 0) {
           this.rememberUnsaved();
           this.db.exec(query);
+          this.saveIfWritten();
           return cursor<Row>([], []);
         }
         throw error;
@@ -364,10 +361,13 @@ export class SqliteRoomStorage implements RoomStorage {
     const args = bindings.map(toSqlite);
     if (!statement.reader) {
       statement.run(...args);
+      this.saveIfWritten();
       return cursor<Row>([], []);
     }
     const columns = statement.columns().map((column) => column.name);
     const rows = statement.all(...args) as Record<string, unknown>[];
+    // A read-only statement changes neither rows nor schema: nothing to save.
+    if (!statement.readonly) this.saveIfWritten();
     return cursor<Row>(rows.map(fromSqliteRow) as Row[], columns);
   }
 }
