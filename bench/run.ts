@@ -27,6 +27,7 @@ import { barsMarkdown, summarize, textTable, type NotRun, type RecordedRow } fro
 import { TARGETS, type Target } from "./lib/targets.ts";
 import { w1, w2 } from "./lib/interleaved.ts";
 import { w3, w3Tuned, w4, w5, type BenchConfig, type Row, type RunContext } from "./lib/workloads.ts";
+import { stormServerEnv, w6 } from "./lib/reconnect-storm.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -70,6 +71,7 @@ const config: BenchConfig = {
   w3: { sizes: quick ? [2000] : [2000, 10_000], roomSize: 100, earlyReadMs: 3000, readAfterMs: 15_000, settleMs: 500, hibernateAfterMs: 2000 },
   w4: { rooms: 1000, perRoom: 4, durationMs: quick ? 2000 : 2500 },
   w5: { loops: 32, rooms: 8, durationMs: quick ? 2000 : 2500 },
+  w6: { rooms: 100, perRoom: 100, messages: 3, concurrency: 64, timeoutMs: 90_000 },
   locals: [],
 };
 const reps = Number(flags.reps ?? (quick ? 1 : 3));
@@ -80,6 +82,10 @@ interface Unit {
   run: (ctxs: RunContext[]) => Promise<Row[][]>;
   /** The platform's servers take turns (W1, W2); otherwise one server at a time. */
   inTurns?: boolean;
+  /** Only targets of these platforms run it (W6: Node; workerd has no restart to make). */
+  platforms?: ReadonlyArray<Target["platform"]>;
+  /** Environment added to each server it starts. */
+  serverEnv?: (target: Target) => Record<string, string>;
 }
 const alone = (workload: (ctx: RunContext) => Promise<Row[]>) => async ([ctx]: RunContext[]) => [await workload(ctx!)];
 const UNITS: Unit[] = [
@@ -89,11 +95,12 @@ const UNITS: Unit[] = [
   { id: "W3t", run: alone(w3Tuned) },
   { id: "W4", run: alone(w4) },
   { id: "W5", run: alone(w5) },
+  { id: "W6", run: alone(w6), platforms: ["node"], serverEnv: stormServerEnv },
 ];
 const PLATFORMS = ["node", "workerd"] as const;
 
 const only = flags.only?.split(",").map((s) => s.trim().toUpperCase());
-// --only takes units (W1 … W5); W3-2000 alone runs W3 up to 2,000 connections only.
+// --only takes units (W1 … W6); W3-2000 alone runs W3 up to 2,000 connections only.
 if (only?.includes("W3-2000") && !only.includes("W3-10000") && !only.includes("W3")) config.w3.sizes = [2000];
 const units = only
   ? UNITS.filter((u) => only.some((o) => o === u.id || o.startsWith(`${u.id}-`)))
@@ -152,7 +159,9 @@ async function main(): Promise<number> {
   for (const unit of units) {
     // W1, W2: the baseline and the targets of one platform are up together and take turns
     // (bench/lib/interleaved.ts); the other workloads run one server at a time.
-    const batches = unit.inTurns ? PLATFORMS.map((p) => targets.filter((t) => t.platform === p)).filter((b) => b.length) : targets.map((t) => [t]);
+    const mine = targets.filter((t) => !unit.platforms || unit.platforms.includes(t.platform));
+    if (mine.length < targets.length) console.log(`${unit.id}: ${unit.platforms!.join(", ")} targets only; not run on ${targets.filter((t) => !mine.includes(t)).map((t) => t.id).join(", ")}`);
+    const batches = unit.inTurns ? PLATFORMS.map((p) => mine.filter((t) => t.platform === p)).filter((b) => b.length) : mine.map((t) => [t]);
     for (let rep = 1; rep <= reps; rep++) {
       for (const batch of batches) {
         const labels = batch.map((t) => `${unit.id} rep ${rep} ${t.id}`);
@@ -160,7 +169,19 @@ async function main(): Promise<number> {
         const servers: ServerProcess[] = [];
         try {
           for (const target of batch) servers.push(await startServer(unit, target, rep));
-          const produced = await unit.run(batch.map((target, i) => ({ target, server: servers[i]!, clients, config })));
+          const ctxs = batch.map((target, i): RunContext => ({
+            target,
+            server: servers[i]!,
+            clients,
+            config,
+            // W6 starts the same server again after stopping it; stopped with the others below.
+            restart: async (env) => {
+              const again = await restartServer(servers[i]!, target, env);
+              servers.push(again);
+              return again;
+            },
+          }));
+          const produced = await unit.run(ctxs);
           for (const [i, target] of batch.entries()) {
             for (const row of produced[i]!) {
               rows.push({ ...row, target: target.id, rep });
@@ -229,7 +250,14 @@ async function startServer(unit: Unit, target: Target, rep: number): Promise<Ser
   const env: Record<string, string> = tuned && target.hibernatesRooms ? { BENCH_HIBERNATE_AFTER_MS: String(config.w3.hibernateAfterMs) } : {};
   // W3t on workerd: the same V8 settings as the Node servers (its GC comes from a request).
   if (tuned && target.platform === "workerd") env.BENCH_WORKERD_V8_FLAGS = "--expose-gc --min-semi-space-size=16 --max-semi-space-size=16 --no-memory-reducer";
-  const server = await ServerProcess.start({ ...target.server, nodeFlags, env: { ...target.server.env, ...env } }, target.id);
+  const server = await ServerProcess.start({ ...target.server, nodeFlags, env: { ...target.server.env, ...unit.serverEnv?.(target), ...env } }, target.id);
+  prioritize(...new Set([server.pid, server.socketPid]));
+  return server;
+}
+
+/** The same server started again as it was, with `env` added (W6's restart after a SIGTERM). */
+async function restartServer(previous: ServerProcess, target: Target, env: Record<string, string>): Promise<ServerProcess> {
+  const server = await ServerProcess.start({ ...previous.spec, env: { ...previous.spec.env, ...env } }, target.id);
   prioritize(...new Set([server.pid, server.socketPid]));
   return server;
 }

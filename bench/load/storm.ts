@@ -1,0 +1,345 @@
+// W6's side of a load-generator process (bench/lib/reconnect-storm.ts drives it): its share of the
+// storm's clients, each a RoomClient — the client users run, with its default backoff (jittered,
+// exponential) and heartbeat — so that the reconnection after a restart is the one users get, not
+// one written for the bench. Checks what each client's application sees: every message of its
+// room, once, in order. Loaded by client.ts, which passes it the storm-* ops.
+import WebSocket from "ws";
+import { RoomClient, type WebSocketConstructor } from "../../src/client/index.ts";
+import { now, type ConnSpec, type StormFromClient, type StormMessage, type StormStats, type StormToClient } from "../lib/protocol.ts";
+
+const PAD = "x".repeat(40);
+
+/** A chat message as it comes back (raw ws and the bare room relay `{user, message}` as sent). */
+type Received = { user?: unknown; message?: unknown; seq?: unknown };
+type Outgoing = { user: string; message: string };
+
+interface Member {
+  spec: ConnSpec;
+  client: RoomClient<Received, Outgoing>;
+  /** Synced (resume) or open now. */
+  ready: boolean;
+  /** Messages this client sent: the `k` of its next one is sent + 1. */
+  sent: number;
+  /** Room seqs seen (resume mode), from messages and acks alike; and the highest. */
+  seqs: Set<number>;
+  lastSeq: number;
+  /** Payloads seen (`cid:k`), and each sender's highest k: a payload is checked whatever the target. */
+  keys: Set<string>;
+  lastK: Map<number, number>;
+  // Since storm-arm:
+  closedCode: number | null;
+  resumedAt: number | null;
+  attempts: number;
+  /** Not trying any more (gave up after maxRetries, or a close code that means stop). */
+  stopped: boolean;
+}
+
+const members = new Map<number, Member>();
+let resume = false;
+let armed = false;
+let closing = false;
+let stormSenders = new Set<number>();
+const closes: Record<string, number> = {};
+let reordered = 0;
+let duplicated = 0;
+let stormDelivered = 0;
+let errors = 0;
+let errorSamples: string[] = [];
+let cpuStart = process.cpuUsage();
+
+// RoomClient opens `new WebSocket(url)`; the subclass adds what a load generator needs: a source
+// address, so that 10,000 sockets do not exhaust one address's ephemeral ports, and no compression
+// offer, as every bench socket. Each socket is tracked so that closing the clients can wait for them.
+const live = new Set<WebSocket>();
+const bound = new Map<string, WebSocketConstructor>();
+function socketFrom(local: string | undefined): WebSocketConstructor {
+  let found = bound.get(local ?? "");
+  if (!found) {
+    found = class extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols, { localAddress: local, perMessageDeflate: false });
+        live.add(this);
+        this.once("close", () => live.delete(this));
+      }
+    };
+    bound.set(local ?? "", found);
+  }
+  return found;
+}
+
+/** `cid k round t pad`, the bench payload's fields (see payload() in protocol.ts). */
+function parse(text: unknown): { from: number; k: number; round: number } | null {
+  if (typeof text !== "string") return null;
+  const [from, k, round] = text.split(" ", 3).map(Number);
+  return Number.isInteger(from) && Number.isInteger(k) && Number.isInteger(round) ? { from: from!, k: k!, round: round! } : null;
+}
+
+function receive(member: Member, seq: number | null, data: Received | Outgoing): void {
+  if (resume && seq !== null) {
+    if (member.seqs.has(seq)) duplicated++;
+    else if (seq < member.lastSeq) reordered++;
+    member.seqs.add(seq);
+    member.lastSeq = Math.max(member.lastSeq, seq);
+  }
+  const payload = parse(data.message);
+  if (!payload) return;
+  const key = `${payload.from}:${payload.k}`;
+  // The same payload twice is a duplicate even under two seqs (a message stored twice).
+  if (member.keys.has(key)) duplicated++;
+  else if (payload.k < (member.lastK.get(payload.from) ?? 0)) reordered++;
+  member.keys.add(key);
+  member.lastK.set(payload.from, Math.max(member.lastK.get(payload.from) ?? 0, payload.k));
+  if (payload.round === 1 && payload.from !== member.spec.cid) stormDelivered++;
+}
+
+function sendOne(member: Member, round: number): void {
+  const { cid } = member.spec;
+  member.sent++;
+  member.client.send({ user: `u${cid}`, message: `${cid} ${member.sent} ${round} ${now().toFixed(3)} ${PAD}` });
+}
+
+function becameReady(member: Member): void {
+  member.ready = true;
+  if (!armed || member.closedCode === null || member.resumedAt !== null) return;
+  member.resumedAt = now();
+  // Back after the restart: a storm sender sends its room's message now, while others are still away.
+  if (stormSenders.has(member.spec.cid)) sendOne(member, 1);
+}
+
+function create(spec: ConnSpec): Member {
+  const client = new RoomClient<Received, Outgoing>({ url: spec.url, WebSocket: socketFrom(spec.local), resume, autoConnect: false });
+  const member: Member = {
+    spec,
+    client,
+    ready: false,
+    sent: 0,
+    seqs: new Set(),
+    lastSeq: 0,
+    keys: new Set(),
+    lastK: new Map(),
+    closedCode: null,
+    resumedAt: null,
+    attempts: 0,
+    stopped: false,
+  };
+  if (resume) client.on("synced", () => becameReady(member));
+  else client.on("open", () => becameReady(member));
+  client.on("close", (event) => {
+    member.ready = false;
+    if (armed && member.closedCode === null) {
+      member.closedCode = event.code;
+      closes[event.code] = (closes[event.code] ?? 0) + 1;
+    }
+    if (!event.willReconnect && !closing) member.stopped = true;
+  });
+  client.on("reconnecting", () => {
+    if (armed) member.attempts++;
+  });
+  client.on("message", (event) => receive(member, event.seq, event.data));
+  client.on("ack", (event) => receive(member, event.seq, event.data));
+  client.on("error", (error) => {
+    errors++;
+    if (errorSamples.length < 5) errorSamples.push(`${error.code}: ${error.detail}`);
+  });
+  members.set(spec.cid, member);
+  return member;
+}
+
+function open(conns: ConnSpec[], useResume: boolean, concurrency: number, reply: (message: StormFromClient) => void): void {
+  resume = useResume;
+  armed = closing = false;
+  reordered = duplicated = stormDelivered = errors = 0;
+  errorSamples = [];
+  const started = now();
+  let next = 0;
+  let active = 0;
+  let settled = 0;
+  let ready = 0;
+  let stopped = 0;
+  let firstError: string | undefined;
+  const finish = () => {
+    if (settled === conns.length) reply({ op: "storm-opened", ready, stopped, firstError, ms: now() - started });
+  };
+  const launch = () => {
+    while (active < concurrency && next < conns.length) start(conns[next++]!);
+  };
+  // A client counts as connected once synced (resume) or open; one that fails retries on its own
+  // schedule and keeps its place among the `concurrency` until then, or until it stops trying.
+  const start = (spec: ConnSpec) => {
+    active++;
+    const member = create(spec);
+    let counted = false;
+    const settle = (why?: string) => {
+      if (counted) return;
+      counted = true;
+      active--;
+      settled++;
+      if (why === undefined) ready++;
+      else {
+        stopped++;
+        firstError ??= why;
+      }
+      launch();
+      finish();
+    };
+    member.client.once(resume ? "synced" : "open", () => settle());
+    member.client.on("close", (event) => {
+      if (!event.willReconnect) settle(`closed ${event.code} ${event.reason}`.trim());
+    });
+    member.client.reconnect();
+  };
+  finish();
+  launch();
+}
+
+function arm(senders: number[]): void {
+  armed = true;
+  stormSenders = new Set(senders);
+  for (const key of Object.keys(closes)) delete closes[key];
+  for (const member of members.values()) {
+    member.closedCode = null;
+    member.resumedAt = null;
+    member.attempts = 0;
+  }
+  cpuStart = process.cpuUsage();
+}
+
+/** The messages each member must have: its room's (raw ws and the bare room do not echo: not its own). */
+function dueFor(expect: StormMessage[]): (member: Member) => StormMessage[] {
+  const byRoom = new Map<number, StormMessage[]>();
+  for (const m of expect) byRoom.set(m.room, [...(byRoom.get(m.room) ?? []), m]);
+  return (member) => (byRoom.get(member.spec.room) ?? []).filter((m) => resume || m.cid !== member.spec.cid);
+}
+
+/** How many of `due` the member has: by room seq (resume: exactly 1…n) or by payload. */
+function received(member: Member, due: StormMessage[]): number {
+  if (resume) {
+    let got = 0;
+    for (let seq = 1; seq <= due.length; seq++) if (member.seqs.has(seq)) got++;
+    return got;
+  }
+  return due.filter((m) => member.keys.has(`${m.cid}:${m.k}`)).length;
+}
+
+function stats(expect: StormMessage[]): StormStats {
+  const due = dueFor(expect);
+  const resumedAt: number[] = [];
+  let expected = 0;
+  let delivered = 0;
+  let attempts = 0;
+  let attemptsMax = 0;
+  let ready = 0;
+  let stopped = 0;
+  for (const member of members.values()) {
+    const mine = due(member);
+    const got = received(member, mine);
+    expected += mine.length;
+    delivered += got;
+    if (member.resumedAt !== null) resumedAt.push(member.resumedAt);
+    attempts += member.attempts;
+    attemptsMax = Math.max(attemptsMax, member.attempts);
+    if (member.ready) ready++;
+    if (member.stopped) stopped++;
+  }
+  const used = process.cpuUsage(cpuStart);
+  return {
+    clients: members.size,
+    ready,
+    resumedAt,
+    attempts,
+    attemptsMax,
+    closes: { ...closes },
+    expected,
+    delivered,
+    lost: expected - delivered,
+    reordered,
+    duplicated,
+    stormDelivered,
+    errors,
+    errorSamples: [...errorSamples],
+    stopped,
+    cpuMs: (used.user + used.system) / 1000,
+  };
+}
+
+/**
+ * Waits until every member has its messages and (`resumed`) is back since storm-arm. Once every
+ * member is back, messages still missing get 5 s more (2 s without progress end it): a message
+ * that has not come by then is lost.
+ */
+async function wait(expect: StormMessage[], resumed: boolean, timeoutMs: number, reply: (message: StormFromClient) => void): Promise<void> {
+  const due = dueFor(expect);
+  const dues = [...members.values()].map((member) => ({ member, due: due(member) }));
+  const deadline = now() + timeoutMs;
+  let allBackAt: number | null = null;
+  let lastGot = -1;
+  let quietSince = now();
+  for (;;) {
+    const back = dues.every(({ member }) => !resumed || (member.resumedAt !== null && member.ready));
+    let got = 0;
+    let missing = 0;
+    for (const { member, due } of dues) {
+      const n = received(member, due);
+      got += n;
+      missing += due.length - n;
+    }
+    if (back && missing === 0) break;
+    const t = now();
+    if (back) {
+      allBackAt ??= t;
+      if (got !== lastGot) {
+        lastGot = got;
+        quietSince = t;
+      } else if (t - quietSince > 2000) break;
+      if (t - allBackAt > 5000) break;
+    }
+    if (t > deadline) return reply({ op: "storm-state", done: false, stats: stats(expect) });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  reply({ op: "storm-state", done: true, stats: stats(expect) });
+}
+
+/** Stops every client (no reconnecting after this) and waits for their sockets; `abrupt`: drops them. */
+export async function closeStorm(abrupt = false): Promise<void> {
+  closing = true;
+  armed = false;
+  for (const member of members.values()) member.client.close();
+  members.clear();
+  const sockets = [...live];
+  if (abrupt) for (const ws of sockets) ws.terminate();
+  await Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          const timer = setTimeout(() => {
+            ws.terminate();
+            resolve();
+          }, 3000);
+          ws.once("close", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+    ),
+  );
+}
+
+export function handleStorm(message: StormToClient, reply: (message: StormFromClient) => void): void {
+  switch (message.op) {
+    case "storm-open":
+      return open(message.conns, message.resume, message.concurrency, reply);
+    case "storm-send":
+      for (const cid of message.cids) {
+        const member = members.get(cid);
+        if (member) sendOne(member, 0);
+      }
+      return reply({ op: "storm-sent" });
+    case "storm-arm":
+      arm(message.senders);
+      return reply({ op: "storm-armed" });
+    case "storm-wait":
+      void wait(message.expect, message.resumed, message.timeoutMs, reply);
+      return;
+  }
+}
