@@ -30,16 +30,16 @@ const server = await serveRooms(benchApp, {
   },
 });
 
-let stopping: Promise<void> | null = null;
-function stop(): Promise<void> {
-  stopping ??= (async () => {
-    // server.close(): every socket closed with 1001, handlers settled, databases closed.
-    await Promise.race([server.close(), new Promise((resolve) => setTimeout(resolve, 3000))]);
-    if (!givenDir) rmSync(dataDir, { recursive: true, force: true });
-  })();
-  return stopping;
+/** `bounded`: the bench's own stop between workloads, which does not wait more than 3 s. */
+async function stop(bounded: boolean): Promise<void> {
+  // server.close(): every socket closed with 1001 (a client that does not answer is cut after 2 s),
+  // handlers settled, databases closed.
+  const closed = server.close();
+  await (bounded ? Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 3000))]) : closed);
+  if (!givenDir) rmSync(dataDir, { recursive: true, force: true });
 }
-serveBenchControl(server.url, process.pid, stop);
+serveBenchControl(server.url, process.pid, () => stop(true));
 // A deploy stops the server with SIGTERM: as examples/chat/main.ts does, close every socket with
-// 1001 (clients reconnect) and exit. Without a handler Node would die at once and clients see 1006.
-process.once("SIGTERM", () => void stop().finally(() => process.exit(0)));
+// 1001 (clients reconnect), wait for server.close() to finish, and exit. Without a handler Node
+// would die at once and clients would see 1006.
+process.once("SIGTERM", () => void stop(false).finally(() => process.exit(0)));
