@@ -144,6 +144,9 @@ export interface StormStats {
   /** RoomClient `error` events, and clients that stopped trying (gave up or refused for good). */
   errors: number;
   errorSamples: string[];
+  /** A few clients that lost a message, with what happened to them since storm-arm; the storm senders' own. */
+  lostSamples: string[];
+  senderLogs: string[];
   stopped: number;
   cpuMs: number;
 }

@@ -30,6 +30,8 @@ interface Member {
   closedCode: number | null;
   resumedAt: number | null;
   attempts: number;
+  /** What happened to it since storm-arm (close, synced/open, messages): reported for a client that lost a message. */
+  log: string[];
   /** Not trying any more (gave up after maxRetries, or a close code that means stop). */
   stopped: boolean;
 }
@@ -120,11 +122,20 @@ function create(spec: ConnSpec): Member {
     closedCode: null,
     resumedAt: null,
     attempts: 0,
+    log: [],
     stopped: false,
   };
-  if (resume) client.on("synced", () => becameReady(member));
-  else client.on("open", () => becameReady(member));
+  const note = (what: string) => {
+    if (armed && member.log.length < 20) member.log.push(`${what} @${now().toFixed(0)}`);
+  };
+  if (resume) {
+    client.on("synced", (event) => {
+      note(`synced ${event.seq}${event.resumed ? " resumed" : ""}`);
+      becameReady(member);
+    });
+  } else client.on("open", () => becameReady(member));
   client.on("close", (event) => {
+    note(`close ${event.code}`);
     member.ready = false;
     if (armed && member.closedCode === null) {
       member.closedCode = event.code;
@@ -135,8 +146,15 @@ function create(spec: ConnSpec): Member {
   client.on("reconnecting", () => {
     if (armed) member.attempts++;
   });
-  client.on("message", (event) => receive(member, event.seq, event.data));
-  client.on("ack", (event) => receive(member, event.seq, event.data));
+  client.on("message", (event) => {
+    note(`message ${event.seq}${event.history ? " history" : ""}`);
+    receive(member, event.seq, event.data);
+  });
+  client.on("ack", (event) => {
+    note(`ack ${event.seq}`);
+    receive(member, event.seq, event.data);
+  });
+  client.on("gap", (event) => note(`gap ${event.from}-${event.to}`));
   client.on("error", (error) => {
     errors++;
     if (errorSamples.length < 5) errorSamples.push(`${error.code}: ${error.detail}`);
@@ -200,6 +218,7 @@ function arm(senders: number[]): void {
     member.closedCode = null;
     member.resumedAt = null;
     member.attempts = 0;
+    member.log = [];
   }
   cpuStart = process.cpuUsage();
 }
@@ -230,11 +249,19 @@ function stats(expect: StormMessage[]): StormStats {
   let attemptsMax = 0;
   let ready = 0;
   let stopped = 0;
+  const lostSamples: string[] = [];
+  const senderLogs: string[] = [];
   for (const member of members.values()) {
     const mine = due(member);
     const got = received(member, mine);
     expected += mine.length;
     delivered += got;
+    if (got < mine.length && lostSamples.length < 10) {
+      lostSamples.push(`client ${member.spec.cid} (room ${member.spec.room}) has seqs [${[...member.seqs].sort((a, b) => a - b).join(",")}]: ${member.log.join(", ")}`);
+    }
+    if (stormSenders.has(member.spec.cid)) {
+      senderLogs.push(`sender ${member.spec.cid} (room ${member.spec.room}): ${member.log.join(", ")}`);
+    }
     if (member.resumedAt !== null) resumedAt.push(member.resumedAt);
     attempts += member.attempts;
     attemptsMax = Math.max(attemptsMax, member.attempts);
@@ -257,6 +284,8 @@ function stats(expect: StormMessage[]): StormStats {
     stormDelivered,
     errors,
     errorSamples: [...errorSamples],
+    lostSamples,
+    senderLogs,
     stopped,
     cpuMs: (used.user + used.system) / 1000,
   };
@@ -264,8 +293,9 @@ function stats(expect: StormMessage[]): StormStats {
 
 /**
  * Waits until every member has its messages and (`resumed`) is back since storm-arm. Once every
- * member is back, messages still missing get 5 s more (2 s without progress end it): a message
- * that has not come by then is lost.
+ * member is back, messages still missing get 10 s more (3 s without progress end it): a message
+ * that has not come by then is lost. Every sender must have sent by then: the orchestrator first
+ * waits, with nothing expected, until the clients of every process are back.
  */
 async function wait(expect: StormMessage[], resumed: boolean, timeoutMs: number, reply: (message: StormFromClient) => void): Promise<void> {
   const due = dueFor(expect);
@@ -290,8 +320,8 @@ async function wait(expect: StormMessage[], resumed: boolean, timeoutMs: number,
       if (got !== lastGot) {
         lastGot = got;
         quietSince = t;
-      } else if (t - quietSince > 2000) break;
-      if (t - allBackAt > 5000) break;
+      } else if (t - quietSince > 3000) break;
+      if (t - allBackAt > 10_000) break;
     }
     if (t > deadline) return reply({ op: "storm-state", done: false, stats: stats(expect) });
     await new Promise((resolve) => setTimeout(resolve, 20));
