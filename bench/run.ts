@@ -1,11 +1,12 @@
 // `npm run bench`: roomkit against raw baselines, in one invocation, on this machine.
 //
-//   npm run bench                      every workload, every target, 3 repetitions (≈ 23 min)
+//   npm run bench                      every workload, every target, 3 repetitions (≈ 28 min)
 //   npm run bench -- --quick           1 repetition, shorter runs, W3 up to 2,000 only (a few minutes)
 //   npm run bench -- --only W1,W3-2000 --targets raw-ws,node-bare --reps 5
 //   npm run bench -- --only W2 --targets node-chat --cpu-prof   (profiles in bench/results/profiles/)
 //   npm run bench -- --nice=-5        on a shared machine: run ahead of other jobs (needs root)
 //   npm run bench -- --tuned          also W3 under tuned V8 flags and a forced GC (W3t, labelled)
+//   npm run bench -- --only W6 --targets raw-ws,node-chat --reps 1   the reconnect storm (Node targets only)
 //
 // Every server is started as users start it: Node's default flags, the shipped hibernation time, no
 // forced collection. Only W3t departs from that, and says so in its label.
@@ -138,10 +139,10 @@ async function main(): Promise<number> {
   const machine = machineInfo(totalmem(), fdLimit());
   // Spread client sockets over several loopback source addresses: each has its own ephemeral ports.
   for (let i = 2; i < 18; i++) if (await canBind(`127.0.0.${i}`)) config.locals.push(`127.0.0.${i}`);
-  const biggest = Math.max(...config.w3.sizes, config.w4.rooms * config.w4.perRoom);
+  const biggest = Math.max(...config.w3.sizes, config.w4.rooms * config.w4.perRoom, config.w6.rooms * config.w6.perRoom);
   const limit = Number(machine.fdLimit);
   if (Number.isFinite(limit) && limit < biggest + 1000) {
-    console.warn(`warning: ulimit -n is ${limit}; W3/W4 need about ${biggest + 1000} descriptors in the server process`);
+    console.warn(`warning: ulimit -n is ${limit}; W3/W4/W6 need about ${biggest + 1000} descriptors in the server process`);
   }
   console.log(`roomkit bench: ${machine.cores} cores (${machine.cpuModel}), ${machine.totalMemoryGiB} GiB, Node ${machine.node}, ulimit -n ${machine.fdLimit}, ports ${machine.ephemeralPorts}, ${config.locals.length} source addresses`);
   console.log(`units: ${units.map((u) => u.id).join(" ")} · targets: ${targets.map((t) => t.id).join(" ")} · ${reps} repetition(s)`);
