@@ -149,6 +149,10 @@ export interface StormStats {
   senderLogs: string[];
   stopped: number;
   cpuMs: number;
+  /** This process since storm-arm: its busiest 250 ms (% of one core), how late its event loop ran. */
+  cpuPeakPct: number;
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
 }
 
 export type StormFromClient =

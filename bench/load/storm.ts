@@ -3,6 +3,7 @@
 // exponential) and heartbeat — so that the reconnection after a restart is the one users get, not
 // one written for the bench. Checks what each client's application sees: every message of its
 // room, once, in order. Loaded by client.ts, which passes it the storm-* ops.
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import WebSocket from "ws";
 import { RoomClient, type WebSocketConstructor } from "../../src/client/index.ts";
 import { now, type ConnSpec, type StormFromClient, type StormMessage, type StormStats, type StormToClient } from "../lib/protocol.ts";
@@ -48,6 +49,11 @@ let stormDelivered = 0;
 let errors = 0;
 let errorSamples: string[] = [];
 let cpuStart = process.cpuUsage();
+// Is this process the bottleneck during the storm? Its busiest quarter second and how late its
+// event loop ran (a late loop notices a reconnection late and starts the next attempt late).
+let loopDelay: IntervalHistogram | null = null;
+let cpuSampler: ReturnType<typeof setInterval> | undefined;
+let cpuPeakPct = 0;
 
 // RoomClient opens `new WebSocket(url)`; the subclass adds what a load generator needs: a source
 // address, so that 10,000 sockets do not exhaust one address's ephemeral ports, and no compression
@@ -221,6 +227,18 @@ function arm(senders: number[]): void {
     member.log = [];
   }
   cpuStart = process.cpuUsage();
+  loopDelay?.disable();
+  loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  clearInterval(cpuSampler);
+  cpuPeakPct = 0;
+  let last = { at: performance.now(), cpu: process.cpuUsage() };
+  cpuSampler = setInterval(() => {
+    const at = performance.now();
+    const used = process.cpuUsage(last.cpu);
+    cpuPeakPct = Math.max(cpuPeakPct, ((used.user + used.system) / 1000 / (at - last.at)) * 100);
+    last = { at, cpu: process.cpuUsage() };
+  }, 250);
 }
 
 /** The messages each member must have: its room's (raw ws and the bare room do not echo: not its own). */
@@ -288,6 +306,9 @@ function stats(expect: StormMessage[]): StormStats {
     senderLogs,
     stopped,
     cpuMs: (used.user + used.system) / 1000,
+    cpuPeakPct: Math.round(cpuPeakPct),
+    loopDelayMaxMs: loopDelay ? Math.round(loopDelay.max / 1e6) : 0,
+    loopDelayP99Ms: loopDelay ? Math.round(loopDelay.percentile(99) / 1e6) : 0,
   };
 }
 
@@ -333,6 +354,8 @@ async function wait(expect: StormMessage[], resumed: boolean, timeoutMs: number,
 export async function closeStorm(abrupt = false): Promise<void> {
   closing = true;
   armed = false;
+  clearInterval(cpuSampler);
+  loopDelay?.disable();
   for (const member of members.values()) member.client.close();
   members.clear();
   const sockets = [...live];
