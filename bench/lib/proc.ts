@@ -111,19 +111,37 @@ export class LoadWatch {
   private readonly oursStart = new Map<number, number>();
   private readonly startedAt = performance.now();
   readonly loadBefore = loadavg()[0]!;
+  private readonly pids: number[];
+  private readonly lastSeen = new Map<number, number>();
 
-  constructor(private readonly pids: readonly number[]) {
+  constructor(pids: readonly number[]) {
+    this.pids = [...pids];
     for (const pid of pids) this.oursStart.set(pid, processCpuMs(pid) ?? 0);
   }
 
-  /** Call at the end of the window, while every watched process is still alive. */
+  /** A process started during the window (W6's new server): all of its CPU time falls in it. */
+  add(pid: number): void {
+    if (this.pids.includes(pid)) return;
+    this.pids.push(pid);
+    this.oursStart.set(pid, 0);
+  }
+
+  /** Reads every watched process now: one that exits before finish() counts up to its last reading. */
+  sample(): void {
+    for (const pid of this.pids) {
+      const used = processCpuMs(pid);
+      if (used !== null) this.lastSeen.set(pid, used);
+    }
+  }
+
+  /** Call at the end of the window, while every watched process is still alive (or was sampled). */
   finish(): WindowLoad {
     const machine = machineCpuMs();
     const elapsed = performance.now() - this.startedAt;
     const perProcess: Record<number, number> = {};
     let ours = 0;
     for (const pid of this.pids) {
-      const used = (processCpuMs(pid) ?? this.oursStart.get(pid) ?? 0) - (this.oursStart.get(pid) ?? 0);
+      const used = (processCpuMs(pid) ?? this.lastSeen.get(pid) ?? this.oursStart.get(pid) ?? 0) - (this.oursStart.get(pid) ?? 0);
       perProcess[pid] = used;
       ours += used;
     }

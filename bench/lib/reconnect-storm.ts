@@ -109,12 +109,17 @@ export async function w6(ctx: RunContext): Promise<Row[]> {
 
     // ---- phase 2: the restart ----
     await Promise.all(ctx.clients.map((c, i) => c.request({ op: "storm-arm", senders: byProcess(during, i) }, "storm-armed")));
+    // The old server's CPU counts until it exits, the new one's from its start: otherwise the
+    // shutdown and the start-up would show as other processes' load.
     const load = watch(ctx);
+    const sampler = setInterval(() => load.sample(), 50);
     const t0 = now();
     await server.terminate();
     const stopMs = now() - t0;
-    server = await ctx.restart({ BENCH_PORT: port });
+    server = await ctx.restart({ BENCH_PORT: port }).finally(() => clearInterval(sampler));
     const restartMs = now() - t0;
+    load.add(server.pid);
+    load.add(server.socketPid);
     const serverLoad = new LoadWatch([server.socketPid]);
     // Without resume nothing is replayed: the storm message reaches those already back, counted
     // (stormReachPct) but not due; what is checked is that every client is back and phase 1 intact.

@@ -139,7 +139,12 @@ function create(spec: ConnSpec): Member {
       note(`synced ${event.seq}${event.resumed ? " resumed" : ""}`);
       becameReady(member);
     });
-  } else client.on("open", () => becameReady(member));
+  } else {
+    client.on("open", () => {
+      note("open");
+      becameReady(member);
+    });
+  }
   client.on("close", (event) => {
     note(`close ${event.code}`);
     member.ready = false;
@@ -275,7 +280,8 @@ function stats(expect: StormMessage[]): StormStats {
     expected += mine.length;
     delivered += got;
     if (got < mine.length && lostSamples.length < 10) {
-      lostSamples.push(`client ${member.spec.cid} (room ${member.spec.room}) has seqs [${[...member.seqs].sort((a, b) => a - b).join(",")}]: ${member.log.join(", ")}`);
+      const seen = resume ? `seqs [${[...member.seqs].sort((a, b) => a - b).join(",")}]` : `payloads [${[...member.keys].join(",")}]`;
+      lostSamples.push(`client ${member.spec.cid} (room ${member.spec.room}) has ${seen}: ${member.log.join(", ")}`);
     }
     if (stormSenders.has(member.spec.cid)) {
       senderLogs.push(`sender ${member.spec.cid} (room ${member.spec.room}): ${member.log.join(", ")}`);
