@@ -271,7 +271,7 @@ function describe(row: Row): string {
   const closes = Object.entries(i.closes);
   if (closes.length) parts.push(`server-closed=${JSON.stringify(i.closes)}`);
   if (i.errors) parts.push(`errors=${i.errors}`);
-  parts.push(`srvCPU=${row.serverCpuPercent}% other=${row.load.otherCpuPercent}%`);
+  parts.push(`srvCPU=${row.serverCpuPercent}% other=${row.load.otherCpuPercent}% (steal ${row.load.stealCpuPercent}%)`);
   return parts.join(" ") + (row.notes.length ? ` (${row.notes.join("; ")})` : "");
 }
 

@@ -61,17 +61,20 @@ export function childPids(parent: number, comm?: string): number[] {
   return found;
 }
 
-/** Machine-wide CPU time: busy and total, in ms summed over all cores. */
-export function machineCpuMs(): { busy: number; total: number } {
+/**
+ * Machine-wide CPU time: busy and total, in ms summed over all cores; `steal`, part of busy: time a
+ * virtual machine's cores were runnable but the host ran something else.
+ */
+export function machineCpuMs(): { busy: number; total: number; steal: number } {
   try {
     const line = readFileSync("/proc/stat", "utf8").split("\n")[0]!;
     const values = line.trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal guest guest_nice — guest time is already in user.
     const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = values;
     const busy = user + nice + system + irq + softirq + steal;
-    return { busy: (busy * 1000) / HZ, total: ((busy + idle + iowait) * 1000) / HZ };
+    return { busy: (busy * 1000) / HZ, total: ((busy + idle + iowait) * 1000) / HZ, steal: (steal * 1000) / HZ };
   } catch {
-    return { busy: 0, total: 0 };
+    return { busy: 0, total: 0, steal: 0 };
   }
 }
 
@@ -154,6 +157,7 @@ export class LoadWatch {
       oursCpuPercent: pct(ours, elapsed),
       // Whatever the machine did besides us; clamped, since tick rounding can go slightly negative.
       otherCpuPercent: Math.max(0, pct(busy - ours, elapsed)),
+      stealCpuPercent: pct(machine.steal - this.machineStart.steal, elapsed),
       capacityPercent: cores * 100,
       perProcessCpuMs: perProcess,
     };
@@ -168,6 +172,8 @@ export interface WindowLoad {
   machineCpuPercent: number;
   oursCpuPercent: number;
   otherCpuPercent: number;
+  /** Of the other CPU: steal, the host's (other guests of a virtual machine), not this machine's processes. */
+  stealCpuPercent: number;
   capacityPercent: number;
   perProcessCpuMs: Record<number, number>;
 }
@@ -192,6 +198,7 @@ export function mergeLoads(loads: readonly WindowLoad[]): WindowLoad {
     machineCpuPercent: weighted((l) => l.machineCpuPercent),
     oursCpuPercent: weighted((l) => l.oursCpuPercent),
     otherCpuPercent: weighted((l) => l.otherCpuPercent),
+    stealCpuPercent: weighted((l) => l.stealCpuPercent),
     capacityPercent: loads[0]?.capacityPercent ?? 0,
     perProcessCpuMs,
   };

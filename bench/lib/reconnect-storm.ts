@@ -121,8 +121,6 @@ export async function w6(ctx: RunContext): Promise<Row[]> {
     load.add(server.pid);
     load.add(server.socketPid);
     const serverLoad = new LoadWatch([server.socketPid]);
-    // Without resume nothing is replayed: the storm message reaches those already back, counted
-    // (stormReachPct) but not due; what is checked is that every client is back and phase 1 intact.
     // First every client back, in every process; only then the messages: a process whose own
     // clients are all back cannot tell on its own whether a sender elsewhere has yet to send.
     const back = await waitAll(ctx, [], true, timeoutMs);
@@ -132,6 +130,8 @@ export async function w6(ctx: RunContext): Promise<Row[]> {
       const b = back.stats;
       throw new Error(`${b.clients - b.resumedAt.length} of ${b.clients} clients not back ${timeoutMs} ms after the restart (${b.stopped} stopped trying; ${b.errorSamples.join("; ")})`);
     }
+    // Without resume nothing is replayed: the storm message reaches those already back, counted
+    // (stormReachPct) but not due; what is checked is that every client is back and phase 1 intact.
     const expect = resume ? [...before, ...during] : before;
     const s = (await waitAll(ctx, expect, true, 30_000)).stats;
 
