@@ -119,10 +119,15 @@ export type StormToClient =
   | { op: "storm-send"; cids: number[] }
   /** From now on: note each client's close and its return; each of `senders` sends one message once back. */
   | { op: "storm-arm"; senders: number[] }
-  /** Waits (up to `timeoutMs`) until every client has `expect`'s messages of its room and, with `resumed`, is back. */
-  | { op: "storm-wait"; expect: StormMessage[]; resumed: boolean; timeoutMs: number };
+  /**
+   * Waits (up to `timeoutMs`) until every client has `expect`'s messages of its room and, with
+   * `resumed`, is back; counts the failed attempts started from `failedSince` on (shared clock).
+   */
+  | { op: "storm-wait"; expect: StormMessage[]; resumed: boolean; timeoutMs: number; failedSince?: number };
 
 export interface StormStats {
+  /** Attempts started from `failedSince` on (W6: once the new server listened) that failed, by ws's error code. */
+  failedAfter: Record<string, number>;
   clients: number;
   /** Synced (resume) or open (otherwise) at the time of the reply. */
   ready: number;

@@ -36,7 +36,10 @@ function mergeStats(all: StormStats[]): StormStats {
   const sum = (pick: (s: StormStats) => number) => all.reduce((n, s) => n + pick(s), 0);
   const closes: Record<string, number> = {};
   for (const s of all) for (const [code, n] of Object.entries(s.closes)) closes[code] = (closes[code] ?? 0) + n;
+  const failedAfter: Record<string, number> = {};
+  for (const s of all) for (const [why, n] of Object.entries(s.failedAfter)) failedAfter[why] = (failedAfter[why] ?? 0) + n;
   return {
+    failedAfter,
     clients: sum((s) => s.clients),
     ready: sum((s) => s.ready),
     resumedAt: all.flatMap((s) => s.resumedAt),
@@ -61,9 +64,9 @@ function mergeStats(all: StormStats[]): StormStats {
   };
 }
 
-async function waitAll(ctx: RunContext, expect: StormMessage[], resumed: boolean, timeoutMs: number) {
+async function waitAll(ctx: RunContext, expect: StormMessage[], resumed: boolean, timeoutMs: number, failedSince?: number) {
   const replies = await Promise.all(
-    ctx.clients.map((c) => c.request({ op: "storm-wait", expect, resumed, timeoutMs }, "storm-state", timeoutMs + 30_000)),
+    ctx.clients.map((c) => c.request({ op: "storm-wait", expect, resumed, timeoutMs, failedSince }, "storm-state", timeoutMs + 30_000)),
   );
   return { done: replies.every((r) => r.done), stats: mergeStats(replies.map((r) => r.stats)) };
 }
@@ -123,7 +126,7 @@ export async function w6(ctx: RunContext): Promise<Row[]> {
     const serverLoad = new LoadWatch([server.socketPid]);
     // First every client back, in every process; only then the messages: a process whose own
     // clients are all back cannot tell on its own whether a sender elsewhere has yet to send.
-    const back = await waitAll(ctx, [], true, timeoutMs);
+    const back = await waitAll(ctx, [], true, timeoutMs, t0 + restartMs);
     const windowLoad = load.finish();
     const serverWindow = serverLoad.finish();
     if (!back.done) {
@@ -142,6 +145,10 @@ export async function w6(ctx: RunContext): Promise<Row[]> {
     const notes: string[] = [];
     if (goingAway !== s.clients) notes.push(`${goingAway} of ${s.clients} clients closed with 1001 (first closes: ${JSON.stringify(s.closes)})`);
     if (s.errors) notes.push(`client errors: ${s.errorSamples.join("; ")}`);
+    // Attempts started once the new server listened that failed all the same: each costs its
+    // client a backoff step.
+    const failed = Object.entries(back.stats.failedAfter);
+    if (failed.length) notes.push(`attempts started after the new server listened that failed: ${failed.map(([why, n]) => `${n} ${why}`).join(", ")}`);
     if (s.lost) {
       // Times relative to the SIGTERM; the senders of the rooms concerned, to see when their message went out.
       const rel = (text: string) => text.replace(/@(\d+)/g, (_, t: string) => `+${Math.round(Number(t) - t0)}ms`);
@@ -159,6 +166,7 @@ export async function w6(ctx: RunContext): Promise<Row[]> {
       backAfterListenMs: round1(times.at(-1)! - restartMs),
       attempts: s.attempts,
       attemptsMax: s.attemptsMax,
+      failedAfterListen: Object.values(back.stats.failedAfter).reduce((a, b) => a + b, 0),
       stormReachPct: round1((s.stormDelivered / (rooms * (perRoom - 1))) * 100),
       openMs: Math.round(openMs),
       clients: s.clients,

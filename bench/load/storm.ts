@@ -59,6 +59,12 @@ let cpuPeakPct = 0;
 // address, so that 10,000 sockets do not exhaust one address's ephemeral ports, and no compression
 // offer, as every bench socket. Each socket is tracked so that closing the clients can wait for them.
 const live = new Set<WebSocket>();
+/**
+ * Since storm-arm: why attempts failed (ws's error code or message) and when each had started, to
+ * tell the attempts made once the new server listened (a refusal handled late by a busy event loop
+ * would otherwise look like one of them).
+ */
+let failures: Array<{ at: number; why: string }> = [];
 const bound = new Map<string, WebSocketConstructor>();
 function socketFrom(local: string | undefined): WebSocketConstructor {
   let found = bound.get(local ?? "");
@@ -68,6 +74,10 @@ function socketFrom(local: string | undefined): WebSocketConstructor {
         super(url, protocols, { localAddress: local, perMessageDeflate: false });
         live.add(this);
         this.once("close", () => live.delete(this));
+        const startedAt = now();
+        this.once("error", (error: Error & { code?: string }) => {
+          if (armed) failures.push({ at: startedAt, why: error.code ?? error.message });
+        });
       }
     };
     bound.set(local ?? "", found);
@@ -231,6 +241,7 @@ function arm(senders: number[]): void {
     member.attempts = 0;
     member.log = [];
   }
+  failures = [];
   cpuStart = process.cpuUsage();
   loopDelay?.disable();
   loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -263,7 +274,7 @@ function received(member: Member, due: StormMessage[]): number {
   return due.filter((m) => member.keys.has(`${m.cid}:${m.k}`)).length;
 }
 
-function stats(expect: StormMessage[]): StormStats {
+function stats(expect: StormMessage[], failedSince: number): StormStats {
   const due = dueFor(expect);
   const resumedAt: number[] = [];
   let expected = 0;
@@ -293,7 +304,10 @@ function stats(expect: StormMessage[]): StormStats {
     if (member.stopped) stopped++;
   }
   const used = process.cpuUsage(cpuStart);
+  const failedAfter: Record<string, number> = {};
+  for (const { at, why } of failures) if (at >= failedSince) failedAfter[why] = (failedAfter[why] ?? 0) + 1;
   return {
+    failedAfter,
     clients: members.size,
     ready,
     resumedAt,
@@ -324,7 +338,7 @@ function stats(expect: StormMessage[]): StormStats {
  * that has not come by then is lost. Every sender must have sent by then: the orchestrator first
  * waits, with nothing expected, until the clients of every process are back.
  */
-async function wait(expect: StormMessage[], resumed: boolean, timeoutMs: number, reply: (message: StormFromClient) => void): Promise<void> {
+async function wait(expect: StormMessage[], resumed: boolean, timeoutMs: number, failedSince: number, reply: (message: StormFromClient) => void): Promise<void> {
   const due = dueFor(expect);
   const dues = [...members.values()].map((member) => ({ member, due: due(member) }));
   const deadline = now() + timeoutMs;
@@ -350,10 +364,10 @@ async function wait(expect: StormMessage[], resumed: boolean, timeoutMs: number,
       } else if (t - quietSince > 3000) break;
       if (t - allBackAt > 10_000) break;
     }
-    if (t > deadline) return reply({ op: "storm-state", done: false, stats: stats(expect) });
+    if (t > deadline) return reply({ op: "storm-state", done: false, stats: stats(expect, failedSince) });
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  reply({ op: "storm-state", done: true, stats: stats(expect) });
+  reply({ op: "storm-state", done: true, stats: stats(expect, failedSince) });
 }
 
 /** Stops every client (no reconnecting after this) and waits for their sockets; `abrupt`: drops them. */
@@ -398,7 +412,7 @@ export function handleStorm(message: StormToClient, reply: (message: StormFromCl
       arm(message.senders);
       return reply({ op: "storm-armed" });
     case "storm-wait":
-      void wait(message.expect, message.resumed, message.timeoutMs, reply);
+      void wait(message.expect, message.resumed, message.timeoutMs, message.failedSince ?? Infinity, reply);
       return;
   }
 }
