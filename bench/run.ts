@@ -83,7 +83,7 @@ interface Unit {
   run: (ctxs: RunContext[]) => Promise<Row[][]>;
   /** The platform's servers take turns (W1, W2); otherwise one server at a time. */
   inTurns?: boolean;
-  /** Only targets of these platforms run it (W6: Node; workerd has no restart to make). */
+  /** Only targets of these platforms run it (W6: Node; under Miniflare no restart stands for a deploy). */
   platforms?: ReadonlyArray<Target["platform"]>;
   /** Environment added to each server it starts. */
   serverEnv?: (target: Target) => Record<string, string>;

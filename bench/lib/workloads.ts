@@ -1,7 +1,7 @@
 // The workloads W3–W5, each against one freshly started server, and what every workload shares
 // (W1 and W2, which take turns between servers, are in interleaved.ts; W6, the reconnect storm, in
-// reconnect-storm.ts). A workload returns rows of
-// metrics, with the loss/order/duplication counts and the machine's load while it ran.
+// reconnect-storm.ts). A workload returns rows of metrics, with the loss/order/duplication counts
+// and the machine's load while it ran.
 import { Histogram } from "./histogram.ts";
 import { ClientProcess, ServerProcess } from "./processes.ts";
 import { LoadWatch, processFds, processRss, type WindowLoad } from "./proc.ts";
