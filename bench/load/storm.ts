@@ -54,17 +54,17 @@ let cpuStart = process.cpuUsage();
 let loopDelay: IntervalHistogram | null = null;
 let cpuSampler: ReturnType<typeof setInterval> | undefined;
 let cpuPeakPct = 0;
-
-// RoomClient opens `new WebSocket(url)`; the subclass adds what a load generator needs: a source
-// address, so that 10,000 sockets do not exhaust one address's ephemeral ports, and no compression
-// offer, as every bench socket. Each socket is tracked so that closing the clients can wait for them.
-const live = new Set<WebSocket>();
 /**
  * Since storm-arm: why attempts failed (ws's error code or message) and when each had started, to
  * tell the attempts made once the new server listened (a refusal handled late by a busy event loop
  * would otherwise look like one of them).
  */
 let failures: Array<{ at: number; why: string }> = [];
+
+// RoomClient opens `new WebSocket(url)`; the subclass adds what a load generator needs: a source
+// address, so that 10,000 sockets do not exhaust one address's ephemeral ports, and no compression
+// offer, as every bench socket. Each socket is tracked so that closing the clients can wait for them.
+const live = new Set<WebSocket>();
 const bound = new Map<string, WebSocketConstructor>();
 function socketFrom(local: string | undefined): WebSocketConstructor {
   let found = bound.get(local ?? "");
