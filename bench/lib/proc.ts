@@ -38,6 +38,22 @@ export function processFds(pid: number): number | null {
   }
 }
 
+/**
+ * Connections the kernel dropped because a listening socket's accept queue was full
+ * (TcpExt ListenOverflows), machine-wide since boot; null where /proc/net/netstat is missing.
+ */
+export function listenOverflows(): number | null {
+  try {
+    const lines = readFileSync("/proc/net/netstat", "utf8").split("\n").filter((l) => l.startsWith("TcpExt:"));
+    const names = lines[0]?.split(" ") ?? [];
+    const values = lines[1]?.split(" ") ?? [];
+    const i = names.indexOf("ListenOverflows");
+    return i > 0 && values[i] !== undefined ? Number(values[i]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Direct children of a process whose command name matches `comm`. */
 export function childPids(parent: number, comm?: string): number[] {
   const found: number[] = [];

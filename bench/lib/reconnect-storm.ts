@@ -16,7 +16,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LoadWatch } from "./proc.ts";
+import { LoadWatch, listenOverflows } from "./proc.ts";
 import type { ConnSpec, StormMessage, StormStats } from "./protocol.ts";
 import { now } from "./protocol.ts";
 import type { Target } from "./targets.ts";
@@ -116,6 +116,7 @@ export async function w6(ctx: RunContext): Promise<Row[]> {
     // shutdown and the start-up would show as other processes' load.
     const load = watch(ctx);
     const sampler = setInterval(() => load.sample(), 50);
+    const overflowsBefore = listenOverflows();
     const t0 = now();
     await server.terminate();
     const stopMs = now() - t0;
@@ -127,6 +128,7 @@ export async function w6(ctx: RunContext): Promise<Row[]> {
     // First every client back, in every process; only then the messages: a process whose own
     // clients are all back cannot tell on its own whether a sender elsewhere has yet to send.
     const back = await waitAll(ctx, [], true, timeoutMs, t0 + restartMs);
+    const overflowsAfter = listenOverflows();
     const windowLoad = load.finish();
     const serverWindow = serverLoad.finish();
     if (!back.done) {
@@ -167,6 +169,9 @@ export async function w6(ctx: RunContext): Promise<Row[]> {
       attempts: s.attempts,
       attemptsMax: s.attemptsMax,
       failedAfterListen: Object.values(back.stats.failedAfter).reduce((a, b) => a + b, 0),
+      // Handshakes the kernel dropped with the accept queue full (machine-wide), until all were
+      // back: each delays a connection by a TCP retransmission, a second or more.
+      listenOverflows: overflowsBefore !== null && overflowsAfter !== null ? overflowsAfter - overflowsBefore : Number.NaN,
       stormReachPct: round1((s.stormDelivered / (rooms * (perRoom - 1))) * 100),
       openMs: Math.round(openMs),
       clients: s.clients,
