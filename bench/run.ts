@@ -1,11 +1,12 @@
 // `npm run bench`: roomkit against raw baselines, in one invocation, on this machine.
 //
-//   npm run bench                      every workload, every target, 3 repetitions (≈ 23 min)
+//   npm run bench                      every workload, every target, 3 repetitions (≈ 28 min)
 //   npm run bench -- --quick           1 repetition, shorter runs, W3 up to 2,000 only (a few minutes)
 //   npm run bench -- --only W1,W3-2000 --targets raw-ws,node-bare --reps 5
 //   npm run bench -- --only W2 --targets node-chat --cpu-prof   (profiles in bench/results/profiles/)
 //   npm run bench -- --nice=-5        on a shared machine: run ahead of other jobs (needs root)
 //   npm run bench -- --tuned          also W3 under tuned V8 flags and a forced GC (W3t, labelled)
+//   npm run bench -- --only W6 --targets raw-ws,node-chat --reps 1   the reconnect storm (Node targets only)
 //
 // Every server is started as users start it: Node's default flags, the shipped hibernation time, no
 // forced collection. Only W3t departs from that, and says so in its label.
@@ -27,6 +28,7 @@ import { barsMarkdown, summarize, textTable, type NotRun, type RecordedRow } fro
 import { TARGETS, type Target } from "./lib/targets.ts";
 import { w1, w2 } from "./lib/interleaved.ts";
 import { w3, w3Tuned, w4, w5, type BenchConfig, type Row, type RunContext } from "./lib/workloads.ts";
+import { stormServerEnv, w6 } from "./lib/reconnect-storm.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -70,6 +72,7 @@ const config: BenchConfig = {
   w3: { sizes: quick ? [2000] : [2000, 10_000], roomSize: 100, earlyReadMs: 3000, readAfterMs: 15_000, settleMs: 500, hibernateAfterMs: 2000 },
   w4: { rooms: 1000, perRoom: 4, durationMs: quick ? 2000 : 2500 },
   w5: { loops: 32, rooms: 8, durationMs: quick ? 2000 : 2500 },
+  w6: { rooms: 100, perRoom: 100, messages: 3, concurrency: 64, timeoutMs: 90_000 },
   locals: [],
 };
 const reps = Number(flags.reps ?? (quick ? 1 : 3));
@@ -80,6 +83,10 @@ interface Unit {
   run: (ctxs: RunContext[]) => Promise<Row[][]>;
   /** The platform's servers take turns (W1, W2); otherwise one server at a time. */
   inTurns?: boolean;
+  /** Only targets of these platforms run it (W6: Node; under Miniflare no restart stands for a deploy). */
+  platforms?: ReadonlyArray<Target["platform"]>;
+  /** Environment added to each server it starts. */
+  serverEnv?: (target: Target) => Record<string, string>;
 }
 const alone = (workload: (ctx: RunContext) => Promise<Row[]>) => async ([ctx]: RunContext[]) => [await workload(ctx!)];
 const UNITS: Unit[] = [
@@ -89,11 +96,12 @@ const UNITS: Unit[] = [
   { id: "W3t", run: alone(w3Tuned) },
   { id: "W4", run: alone(w4) },
   { id: "W5", run: alone(w5) },
+  { id: "W6", run: alone(w6), platforms: ["node"], serverEnv: stormServerEnv },
 ];
 const PLATFORMS = ["node", "workerd"] as const;
 
 const only = flags.only?.split(",").map((s) => s.trim().toUpperCase());
-// --only takes units (W1 … W5); W3-2000 alone runs W3 up to 2,000 connections only.
+// --only takes units (W1 … W6); W3-2000 alone runs W3 up to 2,000 connections only.
 if (only?.some((o) => o === "W3-2000" || o === "W3T-2000") && !only.some((o) => /^W3T?(-10000)?$/.test(o))) config.w3.sizes = [2000];
 const units = only
   ? UNITS.filter((u) => only.some((o) => o === u.id.toUpperCase() || o.startsWith(`${u.id.toUpperCase()}-`)))
@@ -131,10 +139,10 @@ async function main(): Promise<number> {
   const machine = machineInfo(totalmem(), fdLimit());
   // Spread client sockets over several loopback source addresses: each has its own ephemeral ports.
   for (let i = 2; i < 18; i++) if (await canBind(`127.0.0.${i}`)) config.locals.push(`127.0.0.${i}`);
-  const biggest = Math.max(...config.w3.sizes, config.w4.rooms * config.w4.perRoom);
+  const biggest = Math.max(...config.w3.sizes, config.w4.rooms * config.w4.perRoom, config.w6.rooms * config.w6.perRoom);
   const limit = Number(machine.fdLimit);
   if (Number.isFinite(limit) && limit < biggest + 1000) {
-    console.warn(`warning: ulimit -n is ${limit}; W3/W4 need about ${biggest + 1000} descriptors in the server process`);
+    console.warn(`warning: ulimit -n is ${limit}; W3/W4/W6 need about ${biggest + 1000} descriptors in the server process`);
   }
   console.log(`roomkit bench: ${machine.cores} cores (${machine.cpuModel}), ${machine.totalMemoryGiB} GiB, Node ${machine.node}, ulimit -n ${machine.fdLimit}, ports ${machine.ephemeralPorts}, ${config.locals.length} source addresses`);
   console.log(`units: ${units.map((u) => u.id).join(" ")} · targets: ${targets.map((t) => t.id).join(" ")} · ${reps} repetition(s)`);
@@ -152,7 +160,9 @@ async function main(): Promise<number> {
   for (const unit of units) {
     // W1, W2: the baseline and the targets of one platform are up together and take turns
     // (bench/lib/interleaved.ts); the other workloads run one server at a time.
-    const mine = targets.filter((t) => !t.units || t.units.includes(unit.id));
+    const mine = targets.filter((t) => (!unit.platforms || unit.platforms.includes(t.platform)) && (!t.units || t.units.includes(unit.id)));
+    const skipped = targets.filter((t) => !mine.includes(t) && !t.units);
+    if (skipped.length) console.log(`${unit.id}: ${unit.platforms!.join(", ")} targets only; not run on ${skipped.map((t) => t.id).join(", ")}`);
     const batches = unit.inTurns ? PLATFORMS.map((p) => mine.filter((t) => t.platform === p)).filter((b) => b.length) : mine.map((t) => [t]);
     for (let rep = 1; rep <= reps; rep++) {
       for (const batch of batches) {
@@ -161,7 +171,19 @@ async function main(): Promise<number> {
         const servers: ServerProcess[] = [];
         try {
           for (const target of batch) servers.push(await startServer(unit, target, rep));
-          const produced = await unit.run(batch.map((target, i) => ({ target, server: servers[i]!, clients, config })));
+          const ctxs = batch.map((target, i): RunContext => ({
+            target,
+            server: servers[i]!,
+            clients,
+            config,
+            // W6 starts the same server again after stopping it; stopped with the others below.
+            restart: async (env) => {
+              const again = await restartServer(servers[i]!, target, env);
+              servers.push(again);
+              return again;
+            },
+          }));
+          const produced = await unit.run(ctxs);
           for (const [i, target] of batch.entries()) {
             for (const row of produced[i]!) {
               rows.push({ ...row, target: target.id, rep });
@@ -230,7 +252,14 @@ async function startServer(unit: Unit, target: Target, rep: number): Promise<Ser
   const env: Record<string, string> = tuned && target.hibernatesRooms ? { BENCH_HIBERNATE_AFTER_MS: String(config.w3.hibernateAfterMs) } : {};
   // W3t on workerd: the same V8 settings as the Node servers (its GC comes from a request).
   if (tuned && target.platform === "workerd") env.BENCH_WORKERD_V8_FLAGS = "--expose-gc --min-semi-space-size=16 --max-semi-space-size=16 --no-memory-reducer";
-  const server = await ServerProcess.start({ ...target.server, nodeFlags, env: { ...target.server.env, ...env } }, target.id);
+  const server = await ServerProcess.start({ ...target.server, nodeFlags, env: { ...target.server.env, ...unit.serverEnv?.(target), ...env } }, target.id);
+  prioritize(...new Set([server.pid, server.socketPid]));
+  return server;
+}
+
+/** The same server started again as it was, with `env` added (W6's restart after a SIGTERM). */
+async function restartServer(previous: ServerProcess, target: Target, env: Record<string, string>): Promise<ServerProcess> {
+  const server = await ServerProcess.start({ ...previous.spec, env: { ...previous.spec.env, ...env } }, target.id);
   prioritize(...new Set([server.pid, server.socketPid]));
   return server;
 }
@@ -243,7 +272,7 @@ function describe(row: Row): string {
   const closes = Object.entries(i.closes);
   if (closes.length) parts.push(`server-closed=${JSON.stringify(i.closes)}`);
   if (i.errors) parts.push(`errors=${i.errors}`);
-  parts.push(`srvCPU=${row.serverCpuPercent}% other=${row.load.otherCpuPercent}%`);
+  parts.push(`srvCPU=${row.serverCpuPercent}% other=${row.load.otherCpuPercent}% (steal ${row.load.stealCpuPercent}%)`);
   return parts.join(" ") + (row.notes.length ? ` (${row.notes.join("; ")})` : "");
 }
 

@@ -53,7 +53,26 @@ server.on("upgrade", (req, socket, head) => {
   });
 });
 
-server.listen(0, process.env.BENCH_HOST ?? "127.0.0.1", () => {
+/**
+ * SIGTERM (W6's restart, as a deploy stops a server): stop accepting, close every socket with 1001
+ * and exit once they are closed — what roomkit's server.close() does, with the same 2 s cut for a
+ * client that never answers the close handshake, so that both restarts end the same way.
+ */
+process.once("SIGTERM", () => {
+  server.close();
+  const closing: Promise<void>[] = [];
+  for (const room of rooms.values()) {
+    for (const ws of room) {
+      closing.push(new Promise((resolve) => ws.once("close", () => resolve())));
+      ws.close(1001, "server shutting down");
+      setTimeout(() => ws.terminate(), 2000).unref();
+    }
+  }
+  void Promise.all(closing).finally(() => process.exit(0));
+});
+
+// BENCH_PORT: W6 starts the baseline again on the port it had (0: a free one).
+server.listen(Number(process.env.BENCH_PORT ?? 0), process.env.BENCH_HOST ?? "127.0.0.1", () => {
   const { port } = server.address() as AddressInfo;
   serveBenchControl(`http://127.0.0.1:${port}`, process.pid);
 });

@@ -1,6 +1,7 @@
 // The SVG chart of a run: roomkit's targets against their baselines (= 1.0), one horizontal bar per
-// workload and target, in three panels: throughput (higher is better), p99 latency and memory per
-// idle connection (lower is better). The bar of issue 7 is drawn as a tick on each row.
+// workload and target, in four panels: throughput (higher is better), p99 latency, memory per idle
+// connection and the reconnect storm's time until every client is back (lower is better). The bar
+// of issue 7 is drawn as a tick on each row.
 import { PRIMARY, fmt, type SummaryLine } from "./report.ts";
 import type { Target } from "./targets.ts";
 
@@ -53,6 +54,10 @@ export function chartSvg(lines: SummaryLine[], targets: readonly Target[], title
     panel("RSS per idle connection vs baseline (lower is better)", (l) => {
       if (l.metric !== "bytesPerConn" || l.ratio === null) return null;
       return { ratio: l.ratio, detail: `${fmt(l.median)} vs ${fmt(l.baselineMedian)} B`, limit: l.bar?.limit };
+    }),
+    panel("W6 reconnect storm: restart until every client is back, vs baseline (lower is better; Node only)", (l) => {
+      if (l.workload !== "W6" || l.ratio === null) return null;
+      return { ratio: l.ratio, detail: `${fmt(l.median, "ms")} vs ${fmt(l.baselineMedian, "ms")} ms`, limit: l.bar?.limit };
     }),
   ];
   const width = 860;

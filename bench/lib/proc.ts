@@ -38,6 +38,22 @@ export function processFds(pid: number): number | null {
   }
 }
 
+/**
+ * Connections the kernel dropped because a listening socket's accept queue was full
+ * (TcpExt ListenOverflows), machine-wide since boot; null where /proc/net/netstat is missing.
+ */
+export function listenOverflows(): number | null {
+  try {
+    const lines = readFileSync("/proc/net/netstat", "utf8").split("\n").filter((l) => l.startsWith("TcpExt:"));
+    const names = lines[0]?.split(" ") ?? [];
+    const values = lines[1]?.split(" ") ?? [];
+    const i = names.indexOf("ListenOverflows");
+    return i > 0 && values[i] !== undefined ? Number(values[i]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Direct children of a process whose command name matches `comm`. */
 export function childPids(parent: number, comm?: string): number[] {
   const found: number[] = [];
@@ -61,17 +77,20 @@ export function childPids(parent: number, comm?: string): number[] {
   return found;
 }
 
-/** Machine-wide CPU time: busy and total, in ms summed over all cores. */
-export function machineCpuMs(): { busy: number; total: number } {
+/**
+ * Machine-wide CPU time: busy and total, in ms summed over all cores; `steal`, part of busy: time a
+ * virtual machine's cores were runnable but the host ran something else.
+ */
+export function machineCpuMs(): { busy: number; total: number; steal: number } {
   try {
     const line = readFileSync("/proc/stat", "utf8").split("\n")[0]!;
     const values = line.trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal guest guest_nice — guest time is already in user.
     const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = values;
     const busy = user + nice + system + irq + softirq + steal;
-    return { busy: (busy * 1000) / HZ, total: ((busy + idle + iowait) * 1000) / HZ };
+    return { busy: (busy * 1000) / HZ, total: ((busy + idle + iowait) * 1000) / HZ, steal: (steal * 1000) / HZ };
   } catch {
-    return { busy: 0, total: 0 };
+    return { busy: 0, total: 0, steal: 0 };
   }
 }
 
@@ -111,19 +130,37 @@ export class LoadWatch {
   private readonly oursStart = new Map<number, number>();
   private readonly startedAt = performance.now();
   readonly loadBefore = loadavg()[0]!;
+  private readonly pids: number[];
+  private readonly lastSeen = new Map<number, number>();
 
-  constructor(private readonly pids: readonly number[]) {
+  constructor(pids: readonly number[]) {
+    this.pids = [...pids];
     for (const pid of pids) this.oursStart.set(pid, processCpuMs(pid) ?? 0);
   }
 
-  /** Call at the end of the window, while every watched process is still alive. */
+  /** A process started during the window (W6's new server): all of its CPU time falls in it. */
+  add(pid: number): void {
+    if (this.pids.includes(pid)) return;
+    this.pids.push(pid);
+    this.oursStart.set(pid, 0);
+  }
+
+  /** Reads every watched process now: one that exits before finish() counts up to its last reading. */
+  sample(): void {
+    for (const pid of this.pids) {
+      const used = processCpuMs(pid);
+      if (used !== null) this.lastSeen.set(pid, used);
+    }
+  }
+
+  /** Call at the end of the window, while every watched process is still alive (or was sampled). */
   finish(): WindowLoad {
     const machine = machineCpuMs();
     const elapsed = performance.now() - this.startedAt;
     const perProcess: Record<number, number> = {};
     let ours = 0;
     for (const pid of this.pids) {
-      const used = (processCpuMs(pid) ?? this.oursStart.get(pid) ?? 0) - (this.oursStart.get(pid) ?? 0);
+      const used = (processCpuMs(pid) ?? this.lastSeen.get(pid) ?? this.oursStart.get(pid) ?? 0) - (this.oursStart.get(pid) ?? 0);
       perProcess[pid] = used;
       ours += used;
     }
@@ -136,6 +173,7 @@ export class LoadWatch {
       oursCpuPercent: pct(ours, elapsed),
       // Whatever the machine did besides us; clamped, since tick rounding can go slightly negative.
       otherCpuPercent: Math.max(0, pct(busy - ours, elapsed)),
+      stealCpuPercent: pct(machine.steal - this.machineStart.steal, elapsed),
       capacityPercent: cores * 100,
       perProcessCpuMs: perProcess,
     };
@@ -150,6 +188,8 @@ export interface WindowLoad {
   machineCpuPercent: number;
   oursCpuPercent: number;
   otherCpuPercent: number;
+  /** Of the other CPU: steal, the host's (other guests of a virtual machine), not this machine's processes. */
+  stealCpuPercent: number;
   capacityPercent: number;
   perProcessCpuMs: Record<number, number>;
 }
@@ -174,6 +214,7 @@ export function mergeLoads(loads: readonly WindowLoad[]): WindowLoad {
     machineCpuPercent: weighted((l) => l.machineCpuPercent),
     oursCpuPercent: weighted((l) => l.oursCpuPercent),
     otherCpuPercent: weighted((l) => l.otherCpuPercent),
+    stealCpuPercent: weighted((l) => l.stealCpuPercent),
     capacityPercent: loads[0]?.capacityPercent ?? 0,
     perProcessCpuMs,
   };

@@ -59,11 +59,13 @@ class Channel<In extends { op: string }, Out extends { op: string }> {
     return answer;
   }
 
-  async stop(message: Out | null, timeoutMs = 10_000): Promise<void> {
+  /** Asks the child to stop (by `message`, or by `signal`), and kills it after `timeoutMs`. */
+  async stop(message: Out | null, timeoutMs = 10_000, signal?: NodeJS.Signals): Promise<void> {
     const child = this.child;
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     if (message) this.send(message);
+    if (signal) child.kill(signal);
     const timer = setTimeout(() => child.pid && process.kill(child.pid, "SIGKILL"), timeoutMs);
     await exited;
     clearTimeout(timer);
@@ -96,6 +98,8 @@ export class ServerProcess extends Channel<FromServer, ToServer> {
   url = "";
   /** The process holding the sockets (the workerd child for Miniflare targets). */
   socketPid = 0;
+  /** How it was started: W6 starts the same server again with it. */
+  spec: ServerSpec = { script: "" };
 
   static async start(spec: ServerSpec, name: string): Promise<ServerProcess> {
     const script = fileURLToPath(new URL(spec.script, new URL("../", import.meta.url)));
@@ -106,6 +110,7 @@ export class ServerProcess extends Channel<FromServer, ToServer> {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const proc = new ServerProcess(child, name);
+    proc.spec = spec;
     const listening = await proc.wait("listening", 60_000);
     proc.url = listening.url;
     proc.socketPid = listening.pid;
@@ -126,5 +131,10 @@ export class ServerProcess extends Channel<FromServer, ToServer> {
 
   shutdown(): Promise<void> {
     return this.stop({ op: "stop" }, 15_000);
+  }
+
+  /** Stops the server as a deploy does (W6): SIGTERM, and resolves once it has exited. */
+  terminate(): Promise<void> {
+    return this.stop(null, 15_000, "SIGTERM");
   }
 }

@@ -62,7 +62,8 @@ export type ToClient =
   /** Counts what the clients of `group` received from `senders` (all of that group). */
   | { op: "report"; senders: Array<{ cid: number; room: number; sent: number }>; drainMs: number; group: number }
   /** Close every socket; `abrupt`: drop the TCP connections without a closing handshake. */
-  | { op: "close"; abrupt?: boolean };
+  | { op: "close"; abrupt?: boolean }
+  | StormToClient;
 
 export interface ReceiveStats {
   /** Frames received that carried a bench payload. */
@@ -98,7 +99,72 @@ export type FromClient =
   | { op: "ran"; sent: Array<{ cid: number; sent: number }>; churn?: ChurnStats }
   | { op: "report"; stats: ReceiveStats }
   | { op: "closed" }
-  | { op: "error"; message: string };
+  | { op: "error"; message: string }
+  | StormFromClient;
+
+// ---- W6, the reconnect storm (bench/load/storm.ts): RoomClient instances instead of bare sockets ----
+
+/** One message of W6: sender, the sender's own count (1, 2, …), and whether it went out during the storm. */
+export interface StormMessage {
+  cid: number;
+  room: number;
+  k: number;
+  storm: boolean;
+}
+
+export type StormToClient =
+  /** Creates a RoomClient per conn, `concurrency` connecting at a time; replies once all are synced (resume) or open. */
+  | { op: "storm-open"; conns: ConnSpec[]; resume: boolean; concurrency: number }
+  /** Each of `cids` sends one message now. */
+  | { op: "storm-send"; cids: number[] }
+  /** From now on: note each client's close and its return; each of `senders` sends one message once back. */
+  | { op: "storm-arm"; senders: number[] }
+  /**
+   * Waits (up to `timeoutMs`) until every client has `expect`'s messages of its room and, with
+   * `resumed`, is back; counts the failed attempts started from `failedSince` on (shared clock).
+   */
+  | { op: "storm-wait"; expect: StormMessage[]; resumed: boolean; timeoutMs: number; failedSince?: number };
+
+export interface StormStats {
+  /** Attempts started from `failedSince` on (W6: once the new server listened) that failed, by ws's error code. */
+  failedAfter: Record<string, number>;
+  clients: number;
+  /** Synced (resume) or open (otherwise) at the time of the reply. */
+  ready: number;
+  /** Clients back since storm-arm (synced, or open, after a close), and the shared-clock time each got there. */
+  resumedAt: number[];
+  /** Reconnect attempts since storm-arm (RoomClient's `reconnecting` events), in all and for the worst client. */
+  attempts: number;
+  attemptsMax: number;
+  /** Each client's first close since storm-arm, by code. */
+  closes: Record<string, number>;
+  /** Of `expect`: messages due, received once, never received; payloads received out of order or more than once. */
+  expected: number;
+  delivered: number;
+  lost: number;
+  reordered: number;
+  duplicated: number;
+  /** Storm messages received by the other members of their room (raw ws: not replayed, so not due). */
+  stormDelivered: number;
+  /** RoomClient `error` events, and clients that stopped trying (gave up or refused for good). */
+  errors: number;
+  errorSamples: string[];
+  /** A few clients that lost a message, with what happened to them since storm-arm; the storm senders' own. */
+  lostSamples: string[];
+  senderLogs: string[];
+  stopped: number;
+  cpuMs: number;
+  /** This process since storm-arm: its busiest 250 ms (% of one core), how late its event loop ran. */
+  cpuPeakPct: number;
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
+}
+
+export type StormFromClient =
+  | { op: "storm-opened"; ready: number; stopped: number; firstError?: string; ms: number }
+  | { op: "storm-sent" }
+  | { op: "storm-armed" }
+  | { op: "storm-state"; done: boolean; stats: StormStats };
 
 /** A frame as every client sends it: valid chat input, so the same bytes go to every target. */
 export function payload(cid: number, seq: number, round: number, pad: string): string {

@@ -1,6 +1,7 @@
 // The workloads W3–W5, each against one freshly started server, and what every workload shares
-// (W1 and W2, which take turns between servers, are in interleaved.ts). A workload returns rows of
-// metrics, with the loss/order/duplication counts and the machine's load while it ran.
+// (W1 and W2, which take turns between servers, are in interleaved.ts; W6, the reconnect storm, in
+// reconnect-storm.ts). A workload returns rows of metrics, with the loss/order/duplication counts
+// and the machine's load while it ran.
 import { Histogram } from "./histogram.ts";
 import { ClientProcess, ServerProcess } from "./processes.ts";
 import { LoadWatch, processFds, processRss, type WindowLoad } from "./proc.ts";
@@ -8,7 +9,7 @@ import { median } from "./report.ts";
 import { now, type ConnSpec, type Plan, type ReceiveStats } from "./protocol.ts";
 import type { Target } from "./targets.ts";
 
-export type WorkloadId = "W1-latency" | "W1-throughput" | "W2" | "W3-2000" | "W3-10000" | "W3t-2000" | "W3t-10000" | "W4" | "W5";
+export type WorkloadId = "W1-latency" | "W1-throughput" | "W2" | "W3-2000" | "W3-10000" | "W3t-2000" | "W3t-10000" | "W4" | "W5" | "W6";
 
 export interface BenchConfig {
   /** turns × turnMs: how long each server of W1 (per phase) and W2 is measured, in turns of turnMs. */
@@ -22,6 +23,11 @@ export interface BenchConfig {
   w3: { sizes: number[]; roomSize: number; earlyReadMs: number; readAfterMs: number; settleMs: number; hibernateAfterMs: number };
   w4: { rooms: number; perRoom: number; durationMs: number };
   w5: { loops: number; rooms: number; durationMs: number };
+  /**
+   * W6: rooms × perRoom RoomClients, `messages` per room before the restart (from as many members),
+   * opened `concurrency` at a time per client process; every client back within `timeoutMs` of it.
+   */
+  w6: { rooms: number; perRoom: number; messages: number; concurrency: number; timeoutMs: number };
   /** Source addresses the clients spread over (127.0.0.x). */
   locals: string[];
 }
@@ -55,6 +61,11 @@ export interface RunContext {
   server: ServerProcess;
   clients: ClientProcess[];
   config: BenchConfig;
+  /**
+   * Starts this target again as it was started, with `env` added (W6's restart); the orchestrator
+   * stops it with the others at the end of the unit.
+   */
+  restart?: (env: Record<string, string>) => Promise<ServerProcess>;
 }
 
 const EMPTY_INTEGRITY: Integrity = { expected: 0, delivered: 0, lost: 0, reordered: 0, duplicated: 0, closes: {}, errors: 0 };

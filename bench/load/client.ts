@@ -1,8 +1,10 @@
 // A load-generator process: opens its share of the run's client sockets, sends on a schedule (open
 // loop), in rounds (closed loop) or churns connections, and checks every frame it receives for
-// loss, reordering and duplication. Driven by the orchestrator (bench/run.ts) over IPC.
+// loss, reordering and duplication. Driven by the orchestrator (bench/run.ts) over IPC. W6's clients
+// (RoomClient, reconnecting on their own) are in storm.ts.
 import WebSocket from "ws";
 import { Histogram } from "../lib/histogram.ts";
+import { closeStorm, handleStorm } from "./storm.ts";
 import {
   now,
   parsePayload,
@@ -404,7 +406,9 @@ process.on("message", (message: ToClient) => {
       case "report":
         return void report(message.senders, message.drainMs, message.group).catch(fail);
       case "close":
-        return void closeAll(message.abrupt).then(() => send({ op: "closed" }), fail);
+        return void Promise.all([closeAll(message.abrupt), closeStorm(message.abrupt)]).then(() => send({ op: "closed" }), fail);
+      default:
+        return handleStorm(message, send);
     }
   } catch (error) {
     fail(error);

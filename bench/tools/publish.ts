@@ -9,6 +9,8 @@ import { publish, type BenchResults } from "../lib/publish.ts";
 import { TARGETS } from "../lib/targets.ts";
 
 const WORKLOADS = ["W1-latency", "W1-throughput", "W2", "W3-2000", "W3-10000", "W4", "W5"];
+/** Run on Node targets only (W6 restarts the server; see bench/lib/reconnect-storm.ts). */
+const NODE_WORKLOADS = ["W6"];
 
 const file = process.argv[2];
 if (!file) {
@@ -22,7 +24,7 @@ if (results.reps < 3) problems.push(`${results.reps} repetition(s); a full run h
 if (results.failures.length) problems.push(`${results.failures.length} failure(s): ${results.failures.join("; ")}`);
 for (const target of TARGETS) {
   if (results.notRun.some((n) => n.target === target.id)) continue;
-  for (const workload of WORKLOADS) {
+  for (const workload of [...WORKLOADS, ...(target.platform === "node" ? NODE_WORKLOADS : [])]) {
     const reps = new Set(results.rows.filter((r) => r.target === target.id && r.workload === workload).map((r) => r.rep));
     if (reps.size < results.reps) problems.push(`${target.id} ${workload}: ${reps.size} of ${results.reps} repetitions`);
   }
