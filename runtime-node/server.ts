@@ -13,6 +13,12 @@ export interface NodeServerOptions extends NodeRoomsOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * Connections the kernel queues before the server accepts them. Default 4096 (Node's is 511): after
+   * a restart every client reconnects at once, and a full queue drops handshakes, which the clients
+   * only retry a second or more later. The kernel caps it (`net.core.somaxconn` on Linux).
+   */
+  backlog?: number;
 }
 
 export interface RoomServer {
@@ -31,8 +37,10 @@ export interface RoomServer {
   close(code?: number, reason?: string): Promise<void>;
 }
 
+const DEFAULT_BACKLOG = 4096;
+
 export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {}): Promise<RoomServer> {
-  const { port, host = "127.0.0.1", ...roomOptions } = options;
+  const { port, host = "127.0.0.1", backlog = DEFAULT_BACKLOG, ...roomOptions } = options;
   const rooms = nodeRooms(app, roomOptions);
   const timeout = rooms.limits.handshakeTimeoutMs;
   const server = createServer(
@@ -48,7 +56,7 @@ export async function serveRooms(app: RoomkitApp, options: NodeServerOptions = {
   rooms.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port ?? 8787, host, () => resolve());
+    server.listen(port ?? 8787, host, backlog, () => resolve());
   });
   const address = server.address() as AddressInfo;
   return {

@@ -72,7 +72,9 @@ process.once("SIGTERM", () => {
 });
 
 // BENCH_PORT: W6 starts the baseline again on the port it had (0: a free one).
-server.listen(Number(process.env.BENCH_PORT ?? 0), process.env.BENCH_HOST ?? "127.0.0.1", () => {
+// The listen backlog serveRooms ships (Node's default is 511): the platform's limit, so that a
+// reconnect storm (W6) measures roomkit's cost, not a queue size.
+server.listen(Number(process.env.BENCH_PORT ?? 0), process.env.BENCH_HOST ?? "127.0.0.1", 4096, () => {
   const { port } = server.address() as AddressInfo;
   serveBenchControl(`http://127.0.0.1:${port}`, process.pid);
 });
