@@ -364,11 +364,12 @@ export class SqliteRoomStorage implements RoomStorage {
       this.saveIfWritten();
       return cursor<Row>([], []);
     }
-    const columns = statement.columns().map((column) => column.name);
     const rows = statement.all(...args) as Record<string, unknown>[];
     // A read-only statement changes neither rows nor schema: nothing to save.
     if (!statement.readonly) this.saveIfWritten();
-    return cursor<Row>(rows.map(fromSqliteRow) as Row[], columns);
+    // Column names on demand: reading them costs more than running a short query, and few callers do.
+    const reader = statement;
+    return cursor<Row>(rows.map(fromSqliteRow) as Row[], () => reader.columns().map((column) => column.name));
   }
 }
 
@@ -468,10 +469,13 @@ export function readRoomMeta(path: string): { type?: string; name?: string; alar
   }
 }
 
-function cursor<Row extends SqlRow>(rows: Row[], columnNames: string[]): SqlCursor<Row> {
+function cursor<Row extends SqlRow>(rows: Row[], columnNames: string[] | (() => string[])): SqlCursor<Row> {
   let index = 0;
+  let names = typeof columnNames === "function" ? undefined : columnNames;
   return {
-    columnNames,
+    get columnNames() {
+      return (names ??= (columnNames as () => string[])());
+    },
     toArray: () => rows.slice(index),
     one() {
       if (rows.length - index !== 1) throw new Error(`Expected exactly one result from SQL query, but got ${rows.length - index}.`);

@@ -38,6 +38,9 @@ export function storageCases(ctx: SuiteContext): void {
       await ctx.ask(a, { cmd: "sql", query: "INSERT INTO t (label, score) VALUES (?, ?), (?, ?)", bindings: ["x", 1.5, "y", null] });
       expect((await ctx.ask(a, { cmd: "sql", query: "SELECT * FROM t WHERE label = ?", bindings: ["x"] })).rows).toEqual([{ id: 1, label: "x", score: 1.5 }]);
       expect((await ctx.ask(a, { cmd: "sql", query: "SELECT count(*) AS n FROM t" })).rows).toEqual([{ n: 2 }]);
+      // Column names, also of a query that returns no rows.
+      expect((await ctx.ask(a, { cmd: "sql", query: "SELECT * FROM t" })).columns).toEqual(["id", "label", "score"]);
+      expect(await ctx.ask(a, { cmd: "sql", query: "SELECT label AS name, score FROM t WHERE id < 0" })).toMatchObject({ rows: [], columns: ["name", "score"] });
       const failed = await ctx.ask(a, { cmd: "sql.tx", fail: true, statements: [["INSERT INTO t (label) VALUES (?)", "rolled"]] });
       expect(failed.ok).toBe(false);
       expect((await ctx.ask(a, { cmd: "sql", query: "SELECT count(*) AS n FROM t" })).rows).toEqual([{ n: 2 }]);
