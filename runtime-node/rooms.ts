@@ -1,5 +1,5 @@
 // The in-process registry: one RoomSlot per (room type, room name), created on first connection
-// and removed with its last socket. Idle rooms hibernate as Durable Objects do — the room instance
+// and removed once it has had no socket and no event for the idle time. Idle rooms hibernate as Durable Objects do — the room instance
 // is dropped, the sockets stay — so room code that keeps state in fields fails here as on Cloudflare.
 import type { WebSocket } from "ws";
 import type { ActiveRoom, Alarms } from "../src/active-room.ts";
@@ -42,7 +42,7 @@ const NO_TAGS: readonly string[] = Object.freeze([]);
 export class RoomRegistry {
   private readonly slots = new Map<string, RoomSlot>();
   private readonly databases = new Map<string, SqliteRoomStorage>();
-  /** Databases of rooms that lost their last socket, and since when (the sweeper closes them). */
+  /** Databases of rooms removed before the sweeper saw them idle, and since when (the sweeper closes them). */
   private readonly emptySince = new Map<string, number>();
   private readonly alarmTimers = new AlarmTimers((key) => void this.fireAlarm(key));
   private readonly sweeper: NodeJS.Timeout;
@@ -58,7 +58,10 @@ export class RoomRegistry {
   constructor(readonly options: RoomRegistryOptions) {
     this.synchronous = synchronousMode(options.env);
     const cap = options.limits.maxOpenDatabases;
-    this.openDatabases = new OpenDatabases(cap === "auto" ? autoOpenDatabases() : cap, (storage) => this.slots.get(key(storage.room.type, storage.room.name))?.awake ?? false);
+    this.openDatabases = new OpenDatabases(cap === "auto" ? autoOpenDatabases() : cap, (storage) => {
+      const slot = this.slots.get(key(storage.room.type, storage.room.name));
+      return slot !== undefined && slot.awake && slot.size > 0;
+    });
     if (options.dataDir === MEMORY) this.alarmIndex = null;
     else {
       checkDataDir(options.dataDir);
@@ -74,7 +77,7 @@ export class RoomRegistry {
     return this.slots.get(key(type, name))?.size ?? 0;
   }
 
-  /** A snapshot of every live room: those with a socket, or a handler still running. */
+  /** A snapshot of every live room: those with a socket, a handler still running, or an instance not yet idle for the idle time. */
   rooms(): RoomInfo[] {
     const list: RoomInfo[] = [];
     for (const slot of this.slots.values()) {
@@ -335,7 +338,12 @@ export class RoomRegistry {
 
   private hibernateIdle(): void {
     const cutoff = Date.now() - this.options.hibernateAfterMs;
-    for (const slot of this.slots.values()) if (slot.awake && slot.idle && slot.lastEventAt <= cutoff) this.hibernateSlot(slot);
+    for (const slot of this.slots.values()) {
+      if (!slot.idle || slot.lastEventAt > cutoff) continue;
+      // Empty and idle for the idle time: nobody came back, so its database closes with it.
+      if (slot.awake) this.hibernateSlot(slot, true);
+      else if (slot.size === 0) this.remove(slot, true);
+    }
     this.closeUnusedDatabases(cutoff);
   }
 
@@ -343,11 +351,12 @@ export class RoomRegistry {
    * Drop the room instance and close its database connection: a hibernated room holds its sockets
    * and their attachments, nothing else. The next event or alarm reopens the database.
    */
-  private hibernateSlot(slot: RoomSlot): boolean {
+  private hibernateSlot(slot: RoomSlot, idleForIdleTime = false): boolean {
     if (!slot.hibernate()) return false;
     // Node only: workerd evicts an object without telling it, so the Worker cannot log this line.
     logRoom(slot.options.type, slot.options.name, `hibernate (${slot.size} connection${slot.size === 1 ? "" : "s"})`);
     this.databases.get(key(slot.options.type, slot.options.name))?.release();
+    if (slot.size === 0) this.remove(slot, idleForIdleTime);
     return true;
   }
 
@@ -357,18 +366,30 @@ export class RoomRegistry {
   }
 
   /**
-   * A room with no sockets is removed entirely. Its database stays open for the idle time, as a
-   * hibernating room's does: closing a WAL database checkpoints it and removes its -wal and -shm
-   * files, which made a room whose visitors come and go one at a time pay a close and an open per
-   * visit. The sweeper closes it once nobody came back.
+   * A room with no sockets and no instance (it never woke, or it hibernated) is removed at once. One
+   * whose instance is awake stays until the sweeper finds it idle for the idle time, as a Durable
+   * Object stays in memory after its last socket left: a visitor back sooner meets the same
+   * instance, and a room whose visitors come and go one at a time is not rebuilt, nor its database
+   * reopened, per visit.
    */
   private removeIfEmpty(slot: RoomSlot): void {
-    const id = key(slot.options.type, slot.options.name);
     // A handler still awaiting keeps the slot: a newcomer must find this instance, not build a second.
-    if (slot.size > 0 || !slot.idle || this.slots.get(id) !== slot) return;
-    slot.hibernate();
+    if (slot.size > 0 || !slot.idle || slot.awake) return;
+    this.remove(slot, false);
+  }
+
+  /**
+   * Forgets an empty room. Its database closes now if the room was idle for the idle time, else
+   * once it has been (closing a WAL database checkpoints it and removes its -wal and -shm files).
+   */
+  private remove(slot: RoomSlot, idle: boolean): void {
+    const id = key(slot.options.type, slot.options.name);
+    if (this.slots.get(id) !== slot) return;
     this.slots.delete(id);
-    if (this.databases.has(id)) this.emptySince.set(id, Date.now());
+    if (!this.databases.has(id)) return;
+    if (!idle) return void this.emptySince.set(id, Date.now());
+    this.databases.get(id)!.close();
+    this.databases.delete(id);
   }
 
   private closeUnusedDatabases(cutoff: number): void {
