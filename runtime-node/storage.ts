@@ -367,9 +367,9 @@ export class SqliteRoomStorage implements RoomStorage {
     const rows = statement.all(...args) as Record<string, unknown>[];
     // A read-only statement changes neither rows nor schema: nothing to save.
     if (!statement.readonly) this.saveIfWritten();
+    for (const row of rows) fromSqliteRow(row);
     // Column names on demand: reading them costs more than running a short query, and few callers do.
-    const reader = statement;
-    return cursor<Row>(rows.map(fromSqliteRow) as Row[], () => reader.columns().map((column) => column.name));
+    return cursor<Row>(rows as Row[], statement);
   }
 }
 
@@ -469,22 +469,44 @@ export function readRoomMeta(path: string): { type?: string; name?: string; alar
   }
 }
 
-function cursor<Row extends SqlRow>(rows: Row[], columnNames: string[] | (() => string[])): SqlCursor<Row> {
-  let index = 0;
-  let names = typeof columnNames === "function" ? undefined : columnNames;
-  return {
-    get columnNames() {
-      return (names ??= (columnNames as () => string[])());
-    },
-    toArray: () => rows.slice(index),
-    one() {
-      if (rows.length - index !== 1) throw new Error(`Expected exactly one result from SQL query, but got ${rows.length - index}.`);
-      return rows[index++]!;
-    },
-    [Symbol.iterator]: () => ({
-      next: () => (index < rows.length ? { value: rows[index++]!, done: false } : { value: undefined, done: true }),
-    }),
-  };
+function cursor<Row extends SqlRow>(rows: Row[], columnNames: string[] | BetterSqlite3.Statement): SqlCursor<Row> {
+  return new RowCursor(rows, columnNames);
+}
+
+/** One object per query (its methods on the prototype): a cursor is made for every exec. */
+class RowCursor<Row extends SqlRow> implements SqlCursor<Row> {
+  private index = 0;
+  private names: string[] | undefined;
+
+  constructor(
+    private readonly rows: Row[],
+    private readonly columns: string[] | BetterSqlite3.Statement,
+  ) {}
+
+  get columnNames(): string[] {
+    return (this.names ??= Array.isArray(this.columns) ? this.columns : this.columns.columns().map((column) => column.name));
+  }
+
+  /** The remaining rows, which it consumes (as workerd's cursor does). */
+  toArray(): Row[] {
+    const rest = this.index === 0 ? this.rows : this.rows.slice(this.index);
+    this.index = this.rows.length;
+    return rest;
+  }
+
+  one(): Row {
+    const left = this.rows.length - this.index;
+    if (left !== 1) throw new Error(`Expected exactly one result from SQL query, but got ${left}.`);
+    return this.rows[this.index++]!;
+  }
+
+  [Symbol.iterator](): Iterator<Row> {
+    return this;
+  }
+
+  next(): IteratorResult<Row> {
+    return this.index < this.rows.length ? { value: this.rows[this.index++]!, done: false } : { value: undefined, done: true };
+  }
 }
 
 function toSqlite(value: SqlValue): unknown {

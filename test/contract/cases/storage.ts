@@ -41,6 +41,8 @@ export function storageCases(ctx: SuiteContext): void {
       // Column names, also of a query that returns no rows.
       expect((await ctx.ask(a, { cmd: "sql", query: "SELECT * FROM t" })).columns).toEqual(["id", "label", "score"]);
       expect(await ctx.ask(a, { cmd: "sql", query: "SELECT label AS name, score FROM t WHERE id < 0" })).toMatchObject({ rows: [], columns: ["name", "score"] });
+      // A cursor is consumed as it is read, as workerd's is.
+      expect(await ctx.ask(a, { cmd: "sql.consume", query: "SELECT label FROM t ORDER BY id" })).toMatchObject({ first: { label: "x" }, rest: [{ label: "y" }], again: [] });
       const failed = await ctx.ask(a, { cmd: "sql.tx", fail: true, statements: [["INSERT INTO t (label) VALUES (?)", "rolled"]] });
       expect(failed.ok).toBe(false);
       expect((await ctx.ask(a, { cmd: "sql", query: "SELECT count(*) AS n FROM t" })).rows).toEqual([{ n: 2 }]);
