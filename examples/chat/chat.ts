@@ -39,12 +39,19 @@ function closeQuietly(connection: Connection, code: number, reason: string): voi
 export class ChatRoom implements Room {
   private readonly history: number;
   private readonly retention: number;
+  /**
+   * The newest `history` messages, newest first. The limit is written into the query, not bound: a
+   * bound LIMIT costs SQLite several times the rest of this query on every call (it is an integer
+   * from envInteger, never a client's input).
+   */
+  private readonly recentQuery: string;
   /** Accepted messages (and replies that must follow them) waiting for the next flush. */
   private queue: Queued[] = [];
 
   constructor(readonly host: RoomHost) {
     this.history = envInteger(host.env, "ROOMKIT_CHAT_HISTORY", DEFAULT_HISTORY, 0);
     this.retention = envInteger(host.env, "ROOMKIT_CHAT_RETENTION", DEFAULT_RETENTION, 1);
+    this.recentQuery = `SELECT seq, user, message, timestamp, cid FROM chat_messages ORDER BY seq DESC LIMIT ${this.history}`;
     // Runs on every wake-up; cheap when the table exists.
     const sql = host.storage.sql;
     sql.exec(
@@ -67,10 +74,7 @@ export class ChatRoom implements Room {
     let latest: number | undefined;
     const latestSeq = () => (latest ??= this.latestSeq());
     if (since === null) {
-      rows = this.history === 0 ? [] : sql.exec<Row>(
-        "SELECT seq, user, message, timestamp, cid FROM (SELECT * FROM chat_messages ORDER BY seq DESC LIMIT ?) ORDER BY seq",
-        this.history,
-      ).toArray();
+      rows = this.history === 0 ? [] : sql.exec<Row>(this.recentQuery).toArray().reverse();
     } else {
       rows = sql.exec<Row>("SELECT seq, user, message, timestamp, cid FROM chat_messages WHERE seq > ? ORDER BY seq", since).toArray();
       const first = rows[0]?.seq ?? latestSeq() + 1;
