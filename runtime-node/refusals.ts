@@ -30,9 +30,12 @@ export async function writeResponse(socket: Duplex, response: Response): Promise
   socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]));
 }
 
-/** The rooms' routes' answer on Node: a refused upgrade is written out with its body. */
-export async function writeRefusal(c: Context, response: Response): Promise<Response> {
+/**
+ * The rooms' routes' answer on Node: a refused upgrade is written out with its body. Any other
+ * answer passes through as it is, without a promise (an accepted upgrade is answered synchronously).
+ */
+export function writeRefusal(c: Context, response: Response): Response | Promise<Response> {
   const socket = upgradeSocket(c.env);
-  if (socket && response.status >= 300 && !socket.destroyed) await writeResponse(socket, response.clone());
-  return response;
+  if (!socket || response.status < 300 || socket.destroyed) return response;
+  return writeResponse(socket, response.clone()).then(() => response);
 }

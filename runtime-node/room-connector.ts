@@ -134,15 +134,24 @@ class Handshake {
     private readonly socket: Duplex,
   ) {
     this.deadline = setTimeout(destroy, limits.handshakeTimeoutMs, socket);
+    // Assigned, not class fields: a field's arrow function gets a name of its own defined on it
+    // when the source runs through tsx or esbuild with keepNames (a dictionary per function per upgrade).
+    this.onClose = () => this.closedEarly();
+    this.onSocket = (ws) => this.arrive(ws);
     socket.on("close", this.onClose);
   }
 
+  /** Listens for the socket closing until it is in a room. */
+  private readonly onClose: () => void;
+  /** Given to ws: called with the WebSocket once the handshake is done. */
+  readonly onSocket: (ws: WebSocket) => void;
+
   /** The socket closed before it was in a room: its admission back, and the room's preparation undone if still pending. */
-  private readonly onClose = (): void => {
+  private closedEarly(): void {
     this.finished();
     if (!this.arrived) this.registry.abandon(this.target);
     this.admission.release(this.address);
-  };
+  }
 
   private finished(): void {
     // Every way out clears the deadline itself: a listener on the socket for it would keep this
@@ -150,7 +159,7 @@ class Handshake {
     clearTimeout(this.deadline);
   }
 
-  readonly onSocket = (ws: WebSocket): void => {
+  private arrive(ws: WebSocket): void {
     const { registry, target, socket } = this;
     this.arrived = true;
     if (this.state.closing) {
@@ -178,7 +187,7 @@ class Handshake {
     }
     if (opened) void opened.then(() => this.settled());
     else this.settled();
-  };
+  }
 
   private settled(): void {
     this.finished();

@@ -11,6 +11,8 @@ import { decodeAttachment, encodeAttachment, type EncodedAttachment } from "./at
 /** A socket as the Node runtime keeps it: the ws object and the serialized attachment. */
 export interface NodeSocket {
   readonly ws: WebSocket;
+  /** The room it is in. */
+  readonly slot: RoomSlot;
   readonly tags: readonly string[];
   attachment: EncodedAttachment;
   /** Why the server is closing it, when it may have to cut the TCP connection (code 1006). */
@@ -19,6 +21,8 @@ export interface NodeSocket {
   readonly address: string;
   /** The heartbeat replies' token bucket, from the first ping on (heartbeat.ts). */
   heartbeats?: { tokens: number; at: number };
+  /** Until onConnect has settled: the socket's frames and close wait for it. */
+  opening?: Promise<void>;
 }
 
 /** ws's readyState of an open socket. */

@@ -54,8 +54,31 @@ export class RoomRegistry {
   /** Set once close() has closed the databases: no storage is opened again. */
   private closed = false;
   private readonly protocolErrors = new ProtocolErrorLog();
+  /** Each accepted ws's socket, for the listeners below. */
+  private readonly accepted = new WeakMap<WebSocket, NodeSocket>();
+  /**
+   * The ws listeners of every accepted socket: one set per registry (ws calls them with the socket
+   * as `this`), rather than a closure per listener and a scope per socket, kept for its lifetime.
+   */
+  private readonly listeners: {
+    message(this: WebSocket, data: Buffer, isBinary: boolean): void;
+    close(this: WebSocket, code: number, reason: Buffer): void;
+    error(this: WebSocket, error: Error): void;
+  };
 
   constructor(readonly options: RoomRegistryOptions) {
+    const registry = this;
+    this.listeners = {
+      message(data, isBinary) {
+        registry.onFrame(registry.accepted.get(this)!, data, isBinary);
+      },
+      close(code, reason) {
+        registry.onClose(registry.accepted.get(this)!, code, reason);
+      },
+      error(error) {
+        registry.onError(registry.accepted.get(this)!, error);
+      },
+    };
     this.synchronous = synchronousMode(options.env);
     const cap = options.limits.maxOpenDatabases;
     this.openDatabases = new OpenDatabases(cap === "auto" ? autoOpenDatabases() : cap, (storage) => {
@@ -124,51 +147,60 @@ export class RoomRegistry {
    */
   accept(target: ConnectTarget, prepared: { tags: readonly string[]; attachment: EncodedAttachment }, ws: WebSocket, request: Request, address: string): void | Promise<void> {
     const slot = this.ensureSlot(target.type, target.name);
-    const socket: NodeSocket = { ws, tags: prepared.tags, attachment: prepared.attachment, closing: undefined, address, heartbeats: undefined };
+    const socket: NodeSocket = { ws, slot, tags: prepared.tags, attachment: prepared.attachment, closing: undefined, address, heartbeats: undefined, opening: undefined };
     slot.add(socket);
-    let opening: Promise<void> | undefined;
-    const deliver = (data: Buffer, isBinary: boolean) => {
-      const payload = isBinary ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data.toString();
-      this.runFor(slot, socket, (room) => room.message(socket, payload as string | ArrayBuffer));
-    };
-    ws.on("message", (data: Buffer, isBinary: boolean) => {
-      // The heartbeat is answered here, like Cloudflare's auto-response: the room never sees it,
-      // and it does not count as activity, so it cannot keep the room awake.
-      if (!isBinary && data.length === HEARTBEAT.length && data.equals(HEARTBEAT)) {
-        answerHeartbeat(socket, this.options.limits);
-        return;
-      }
-      if (opening) void opening.then(() => deliver(data, isBinary));
-      else deliver(data, isBinary);
-    });
-    ws.on("close", (code: number, reason: Buffer) => {
-      slot.remove(socket);
-      this.options.onSocketClosed?.(socket);
-      const report = () => {
-        const cut = code === 1006 && socket.closing;
-        const reported = this.runFor(slot, socket, (room) =>
-          cut ? room.closed(socket, socket.closing!.code, socket.closing!.reason, false) : room.closed(socket, code, reason.toString(), code !== 1006),
-        );
-        // A room that could not wake has no event to settle; remove it here if it is empty.
-        if (reported === NOT_WOKEN) this.removeIfEmpty(slot);
-      };
-      if (opening) void opening.then(report);
-      else report();
-    });
-    ws.on("error", (error: Error) => {
-      const fromClient = isClientProtocolError(error);
-      if (fromClient) this.protocolErrors.note(slot.options.type, slot.options.name, error);
-      this.runFor(slot, socket, (room) => room.errored(socket, error, fromClient));
-    });
+    this.accepted.set(ws, socket);
+    ws.on("message", this.listeners.message);
+    ws.on("close", this.listeners.close);
+    ws.on("error", this.listeners.error);
     const opened = this.open(slot, socket, request);
     if (!opened || opened === NOT_WOKEN) return;
-    // Frames already read may still be emitted while paused; those wait on `opening` above.
+    // Frames already read may still be emitted while paused; those wait on `opening` (onFrame).
     ws.pause();
-    opening = opened.then(() => {
-      opening = undefined;
+    socket.opening = opened.then(() => {
+      socket.opening = undefined;
       ws.resume();
     });
-    return opening;
+    return socket.opening;
+  }
+
+  private onFrame(socket: NodeSocket, data: Buffer, isBinary: boolean): void {
+    // The heartbeat is answered here, like Cloudflare's auto-response: the room never sees it,
+    // and it does not count as activity, so it cannot keep the room awake.
+    if (!isBinary && data.length === HEARTBEAT.length && data.equals(HEARTBEAT)) {
+      answerHeartbeat(socket, this.options.limits);
+      return;
+    }
+    if (socket.opening) void socket.opening.then(() => this.deliver(socket, data, isBinary));
+    else this.deliver(socket, data, isBinary);
+  }
+
+  private deliver(socket: NodeSocket, data: Buffer, isBinary: boolean): void {
+    const payload = isBinary ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data.toString();
+    this.runFor(socket.slot, socket, (room) => room.message(socket, payload as string | ArrayBuffer));
+  }
+
+  private onClose(socket: NodeSocket, code: number, reason: Buffer): void {
+    socket.slot.remove(socket);
+    this.options.onSocketClosed?.(socket);
+    if (socket.opening) void socket.opening.then(() => this.reportClose(socket, code, reason));
+    else this.reportClose(socket, code, reason);
+  }
+
+  private reportClose(socket: NodeSocket, code: number, reason: Buffer): void {
+    const cut = code === 1006 && socket.closing;
+    const reported = this.runFor(socket.slot, socket, (room) =>
+      cut ? room.closed(socket, socket.closing!.code, socket.closing!.reason, false) : room.closed(socket, code, reason.toString(), code !== 1006),
+    );
+    // A room that could not wake has no event to settle; remove it here if it is empty.
+    if (reported === NOT_WOKEN) this.removeIfEmpty(socket.slot);
+  }
+
+  private onError(socket: NodeSocket, error: Error): void {
+    const fromClient = isClientProtocolError(error);
+    const { slot } = socket;
+    if (fromClient) this.protocolErrors.note(slot.options.type, slot.options.name, error);
+    this.runFor(slot, socket, (room) => room.errored(socket, error, fromClient));
   }
 
   /**

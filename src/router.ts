@@ -93,21 +93,23 @@ export function createRouter<E extends HonoEnv = HonoEnv>(app: RoomkitApp, conne
     for (const middleware of before) router.use(route.path, middleware);
     router.get(route.path, (c): Response | Promise<Response> => {
       const name = route.name ?? c.req.param("name" as never) ?? "";
-      // Every refusal of both runtimes passes here: the router's own, onBeforeConnect's and the
-      // runtime's (a full room, a room that cannot start, the admission limits).
-      const finish = (response: Response) => {
-        if (response.status >= 300) logRoom(route.room, name, `refused upgrade ${response.status}`);
-        return answer ? answer(c, response) : response;
-      };
       const roomLimits = check(c, name);
-      if (roomLimits instanceof Response) return finish(roomLimits);
+      if (roomLimits instanceof Response) return finish(c, name, roomLimits);
       // Without an auth hook an upgrade is answered without a promise of the router's own.
-      if (!app.onBeforeConnect) return then(admit(c, name, {}, roomLimits), finish);
+      if (!app.onBeforeConnect) return then(admit(c, name, {}, roomLimits), (response) => finish(c, name, response));
       const hooked = app.onBeforeConnect({ request: c.req.raw, room: { type: route.room, name }, env: getEnv(c) });
       return Promise.resolve(hooked).then((verdict): Response | Promise<Response> =>
-        verdict instanceof Response ? finish(verdict) : then(admit(c, name, verdict || {}, roomLimits), finish),
+        verdict instanceof Response ? finish(c, name, verdict) : then(admit(c, name, verdict || {}, roomLimits), (response) => finish(c, name, response)),
       );
     });
+    /**
+     * Every answer passes here, and so every refusal of both runtimes: the router's own,
+     * onBeforeConnect's and the runtime's (a full room, a room that cannot start, the admission limits).
+     */
+    const finish = (c: Context<E>, name: string, response: Response): Response | Promise<Response> => {
+      if (response.status >= 300) logRoom(route.room, name, `refused upgrade ${response.status}`);
+      return answer ? answer(c, response) : response;
+    };
     /** The checks before the auth hook: the room's limits, or the refusal. */
     const check = (c: Context<E>, name: string): Limits | Response => {
       if (!isValidRoomName(name)) {
