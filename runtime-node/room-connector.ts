@@ -96,8 +96,12 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
     if (own) {
       own.taken = true;
       wss.handleUpgrade(incoming, own.socket, own.head, handshake.onSocket);
+      // Most handshakes are over by now (ws completes one synchronously, and so does a room whose
+      // onConnect returns no promise): only those still open need a timer.
+      handshake.armDeadline();
       return TAKEN;
     }
+    handshake.armDeadline();
     const upgrade = upgradeWebSocket(() => ({
       onOpen: (_event, context) => {
         const ws = context.raw as WebSocket;
@@ -118,7 +122,9 @@ type Prepared = ReturnType<RoomRegistry["prepare"]>;
  */
 class Handshake {
   /** Until it fires or is cleared: a client (or an onConnect) that never finishes must not hold the socket. */
-  private readonly deadline: ReturnType<typeof setTimeout>;
+  private deadline: ReturnType<typeof setTimeout> | undefined;
+  /** Settled one way or another: no deadline needed any more. */
+  private done = false;
   /** The WebSocket arrived: the registry, not this handshake, abandons the room's preparation. */
   private arrived = false;
 
@@ -133,7 +139,6 @@ class Handshake {
     private readonly address: string,
     private readonly socket: Duplex,
   ) {
-    this.deadline = setTimeout(destroy, limits.handshakeTimeoutMs, socket);
     // Assigned, not class fields: a field's arrow function gets a name of its own defined on it
     // when the source runs through tsx or esbuild with keepNames (a dictionary per function per upgrade).
     this.onClose = () => this.closedEarly();
@@ -153,10 +158,15 @@ class Handshake {
     this.admission.release(this.address);
   }
 
+  armDeadline(): void {
+    if (!this.done) this.deadline = setTimeout(destroy, this.limits.handshakeTimeoutMs, this.socket);
+  }
+
   private finished(): void {
     // Every way out clears the deadline itself: a listener on the socket for it would keep this
     // scope (the request, the Hono context) alive as long as the socket.
-    clearTimeout(this.deadline);
+    this.done = true;
+    if (this.deadline !== undefined) clearTimeout(this.deadline);
   }
 
   private arrive(ws: WebSocket): void {

@@ -14,9 +14,37 @@ export function upgradeHeader(incoming: IncomingMessage, name: string): string |
 
 export function upgradeRequest(incoming: IncomingMessage): Request {
   const scheme = (incoming.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
-  // The URL as the WHATWG parser normalizes it, as `new Request(url)` would report it.
-  const url = new URL(incoming.url ?? "/", `${scheme}://${incoming.headers.host ?? "localhost"}`).href;
-  return new LazyRequest(url, incoming.method ?? "GET", incoming.headers) as unknown as Request;
+  return new LazyRequest(requestUrl(scheme, incoming.headers.host ?? "localhost", incoming.url ?? "/"), incoming.method ?? "GET", incoming.headers) as unknown as Request;
+}
+
+/**
+ * A request target the WHATWG parser leaves exactly as it is: a path and query of unreserved and
+ * sub-delimiter characters (nothing it percent-encodes, no `%`, no backslash) with no `.` or `..`
+ * segment to resolve.
+ */
+const VERBATIM_TARGET = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@/?]*$/;
+const DOT_SEGMENT = /\/\.\.?(?:[/?]|$)/;
+/** Origins as the parser normalizes them (case, default port, IDNA), per scheme and Host header. */
+const origins = new Map<string, string>();
+/** Host headers are few in practice; a client sending a new one per request only fills this up to here. */
+const MAX_ORIGINS = 64;
+
+/**
+ * The URL as the WHATWG parser normalizes it, as `new Request(url)` would report it. The parser runs
+ * once per distinct Host, and per request only for a target it could change.
+ */
+export function requestUrl(scheme: string, host: string, target: string): string {
+  const base = `${scheme}://${host}`;
+  let origin = origins.get(base);
+  if (origin === undefined) {
+    origin = new URL("/", base).href.slice(0, -1);
+    if (origins.size >= MAX_ORIGINS) origins.clear();
+    origins.set(base, origin);
+  }
+  if (VERBATIM_TARGET.test(target) && !DOT_SEGMENT.test(target)) return origin + target;
+  // A path is this origin's even when it starts with "//" (resolved against the origin, that would
+  // be read as another host); an absolute-form target (a proxy's request) names its own.
+  return new URL(target.startsWith("/") ? origin + target : target, origin).href;
 }
 
 const REAL = Symbol("the real Request");

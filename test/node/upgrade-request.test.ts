@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { upgradeHeader, upgradeRequest } from "../../runtime-node/upgrade-request.ts";
+import { requestUrl, upgradeHeader, upgradeRequest } from "../../runtime-node/upgrade-request.ts";
 
 const server = createServer();
 const upgrades: IncomingMessage[] = [];
@@ -51,7 +51,7 @@ function eager(incoming: IncomingMessage): Request {
   for (const [name, value] of Object.entries(incoming.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
-  return new Request(new URL(incoming.url!, `http://${incoming.headers.host}`), { headers });
+  return new Request(new URL(`http://${incoming.headers.host}${incoming.url}`), { headers });
 }
 
 describe("the lazy upgrade Request", () => {
@@ -95,6 +95,35 @@ describe("the lazy upgrade Request", () => {
     expect(new Request(lazy).headers.get("x-user")).toBe("ada");
   });
 
+
+  it("has the URL the WHATWG parser gives, also for hosts and targets it normalizes", () => {
+    const hosts = ["example.com", "Example.COM:8787", "127.0.0.1:80", "localhost:443", "127.1", "[::1]:8080", "bücher.example", "xn--bcher-kva.example:1234", "a.b.", "user@host"];
+    const targets = [
+      "/rooms/lobby/ws",
+      "/rooms/lobby/ws?since=4&roomkit=1",
+      "/rooms/a%20b/ws",
+      "/rooms/./lobby/ws",
+      "/rooms/x/../lobby/ws?x=/..",
+      "/rooms/lobby/ws?q='quoted'",
+      "/rooms/a\\b/ws",
+      "/rooms/é/ws",
+      "/rooms/{x}/ws?a=<b>",
+      "/rooms/lobby/ws?",
+      "/",
+      "/..",
+      "/a/.",
+      "//double//slash",
+    ];
+    expect(requestUrl("http", "example.com", "http://other.example/x")).toBe("http://other.example/x");
+    for (const scheme of ["http", "https"]) {
+      for (const host of hosts) {
+        for (const target of targets) {
+          // The target is a path of the Host's origin, even "//double//slash" (not a host of its own).
+          expect(requestUrl(scheme, host, target), `${scheme} ${host} ${target}`).toBe(new URL(`${scheme}://${host}${target}`).href);
+        }
+      }
+    }
+  });
 
   it("reads headers as Node parsed them, repeated ones joined as Headers joins them", async () => {
     const incoming = await upgradeOf(HEAD);
