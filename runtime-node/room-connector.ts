@@ -15,7 +15,7 @@ import { CloseCode } from "../src/protocol.ts";
 import type { ConnectToRoom } from "../src/router.ts";
 import { upgradeWebSocket, type WebSocket, type WebSocketServer } from "./peers.ts";
 import type { UpgradeEnv } from "./refusals.ts";
-import type { RoomRegistry } from "./rooms.ts";
+import type { Prepared, RoomRegistry } from "./rooms.ts";
 import { dropAdapterListeners, listenerSnapshot } from "./socket-adapters.ts";
 
 /** Set in the Hono env by `attach`: the upgrade roomkit completes itself. */
@@ -114,7 +114,6 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
   };
 }
 
-type Prepared = ReturnType<RoomRegistry["prepare"]>;
 
 /**
  * One admitted upgrade from admission until its socket is in the room: one object and two bound

@@ -15,6 +15,8 @@ export interface NodeSocket {
   readonly slot: RoomSlot;
   readonly tags: readonly string[];
   attachment: EncodedAttachment;
+  /** `attachment` as an object, until the room first reads it (then only the bytes are kept). */
+  decoded?: Attachment;
   /** Why the server is closing it, when it may have to cut the TCP connection (code 1006). */
   closing?: { code: number; reason: string };
   /** The client address the admission limits counted it under (released when it closes). */
@@ -150,11 +152,15 @@ export class RoomSlot implements SocketBackend<NodeSocket> {
   }
 
   attachment(socket: NodeSocket): Attachment {
-    return decodeAttachment(socket.attachment);
+    const decoded = socket.decoded;
+    if (decoded === undefined) return decodeAttachment(socket.attachment);
+    socket.decoded = undefined;
+    return decoded;
   }
 
   setAttachment(socket: NodeSocket, attachment: Attachment): void {
     socket.attachment = encodeAttachment(attachment, this.options.limits.maxStateBytes, this.options.name);
+    socket.decoded = undefined;
   }
 
   send(socket: NodeSocket, data: OutgoingData): void {

@@ -2,7 +2,7 @@
 // and removed once it has had no socket and no event for the idle time. Idle rooms hibernate as Durable Objects do — the room instance
 // is dropped, the sockets stay — so room code that keeps state in fields fails here as on Cloudflare.
 import type { WebSocket } from "ws";
-import type { ActiveRoom, Alarms } from "../src/active-room.ts";
+import type { ActiveRoom, Alarms, Attachment } from "../src/active-room.ts";
 import { newAttachment, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import type { Limits } from "../src/limits.ts";
@@ -38,6 +38,14 @@ const NOT_WOKEN = Symbol("not woken");
 const ROOM_UNAVAILABLE = { code: CloseCode.INTERNAL_ERROR, reason: "room could not be started" };
 /** One shared empty tag list: most sockets have no tags, and an array each is 16 bytes apiece. */
 const NO_TAGS: readonly string[] = Object.freeze([]);
+
+/** A socket's first attachment, checked and encoded before the upgrade. */
+export interface Prepared {
+  tags: readonly string[];
+  attachment: EncodedAttachment;
+  /** The attachment object itself, when the room may read it instead of decoding `attachment`. */
+  decoded?: Attachment;
+}
 
 export class RoomRegistry {
   private readonly slots = new Map<string, RoomSlot>();
@@ -115,9 +123,14 @@ export class RoomRegistry {
   }
 
   /** The socket's first attachment, checked against the limits before the upgrade. */
-  prepare(target: ConnectTarget): { tags: readonly string[]; attachment: EncodedAttachment } {
+  prepare(target: ConnectTarget): Prepared {
     const attachment = newAttachment(target, this.options.limits);
-    return { tags: attachment.tags.length === 0 ? NO_TAGS : attachment.tags, attachment: encodeAttachment(attachment, this.options.limits.maxStateBytes, target.name) };
+    const encoded = encodeAttachment(attachment, this.options.limits.maxStateBytes, target.name);
+    if (attachment.tags.length > 0) return { tags: attachment.tags, attachment: encoded };
+    // Nothing in it the room could share with anyone (no tags, no state object): the room's first
+    // read may have this object rather than a decoding of the bytes just made from it.
+    const state = attachment.state;
+    return { tags: NO_TAGS, attachment: encoded, decoded: state === null || typeof state !== "object" ? attachment : undefined };
   }
 
   /**
@@ -145,9 +158,9 @@ export class RoomRegistry {
    * onConnect has: until then the room gets no other event from this socket (the order of events
    * is the same as on Cloudflare, where the 101 waits for onConnect).
    */
-  accept(target: ConnectTarget, prepared: { tags: readonly string[]; attachment: EncodedAttachment }, ws: WebSocket, request: Request, address: string): void | Promise<void> {
+  accept(target: ConnectTarget, prepared: Prepared, ws: WebSocket, request: Request, address: string): void | Promise<void> {
     const slot = this.ensureSlot(target.type, target.name);
-    const socket: NodeSocket = { ws, slot, tags: prepared.tags, attachment: prepared.attachment, closing: undefined, address, heartbeats: undefined, opening: undefined };
+    const socket: NodeSocket = { ws, slot, tags: prepared.tags, attachment: prepared.attachment, decoded: prepared.decoded, closing: undefined, address, heartbeats: undefined, opening: undefined };
     slot.add(socket);
     this.accepted.set(ws, socket);
     ws.on("message", this.listeners.message);
