@@ -70,19 +70,18 @@ export class ChatRoom implements Room {
     const since = parseSince(queryParameter(request.url, "since"));
     const sql = this.host.storage.sql;
     let rows: Row[];
-    // Read at most once per connect, and only when no row says it.
+    // The room's last seq, read at most once per connect, and only when no row says it.
     let latest: number | undefined;
-    const latestSeq = () => (latest ??= this.latestSeq());
     if (since === null) {
       rows = this.history === 0 ? [] : sql.exec<Row>(this.recentQuery).toArray().reverse();
     } else {
       rows = sql.exec<Row>("SELECT seq, user, message, timestamp, cid FROM chat_messages WHERE seq > ? ORDER BY seq", since).toArray();
-      const first = rows[0]?.seq ?? latestSeq() + 1;
+      const first = rows.length > 0 ? rows[0]!.seq : (latest = this.latestSeq()) + 1;
       // Pruned messages cannot be replayed; an extended client is told instead of silently missing them.
       if (connection.extended && first > since + 1) this.notify(connection, { type: "gap", from: since + 1, to: first - 1 });
     }
     for (const row of rows) connection.send(frame(row));
-    if (connection.extended) this.notify(connection, { type: "synced", seq: rows.at(-1)?.seq ?? latestSeq() });
+    if (connection.extended) this.notify(connection, { type: "synced", seq: rows.length > 0 ? rows[rows.length - 1]!.seq : (latest ?? this.latestSeq()) });
   }
 
   onMessage(connection: Connection, data: FrameData): void {
