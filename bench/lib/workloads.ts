@@ -238,6 +238,8 @@ export async function w3(ctx: RunContext): Promise<Row[]> {
   await closeAll(ctx);
   const load = watch(ctx);
   const empty = await rssAfter(ctx, earlyReadMs);
+  // The empty server's heap too: what the young generation had grown to before the connections.
+  const emptyHeap = await ctx.server.heap();
   const fdsBefore = processFds(ctx.server.socketPid) ?? 0;
   const rows: Row[] = [];
   let open = 0;
@@ -267,6 +269,7 @@ export async function w3(ctx: RunContext): Promise<Row[]> {
       connectPerSec: Math.round(open / (connectMs / 1000)),
       serverFdsPerConn: Math.round((fds / size) * 100) / 100,
       ...(heap && { heapTotalMiB: mib(heap.heapTotal), newSpaceMiB: mib(heap.newSpace), heapUsedMiB: mib(heap.heapUsed) }),
+      ...(emptyHeap && { newSpaceEmptyMiB: mib(emptyHeap.newSpace), heapUsedEmptyMiB: mib(emptyHeap.heapUsed) }),
     }, { ...EMPTY_INTEGRITY, closes: {} }));
     previousSize = size;
   }
