@@ -1,7 +1,7 @@
 // The Worker half of a deployment: the shared router in front, one Durable Object class per room
 // type behind it. A room name always maps to the same object (idFromName), wherever the request
 // lands, so everyone in a room talks to one single-threaded instance.
-import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { Context, Hono } from "hono";
 import { TARGET_HEADER, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
@@ -55,12 +55,8 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
     headers.set(TARGET_HEADER, JSON.stringify(target));
     return namespace.get(namespace.idFromName(target.name)).fetch(new Request(c.req.raw, { headers }));
   };
-  const logLevel: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
-    const refused = readLogLevel(c.env);
-    if (refused) return refused;
-    await next();
-  };
-  const router = createRouter<{ Bindings: Env }>(app, connect, { env: (c) => c.env, limits: (c) => limits(c.env), before: [logLevel] });
+  // Checked by the room routes too, for a Worker that mounts them in its own app.
+  const router = createRouter<{ Bindings: Env }>(app, connect, { env: (c) => c.env, limits: (c) => limits(c.env), refuse: (c) => readLogLevel(c.env) });
 
   const worker: ExportedHandler<Env> = {
     fetch(request, env, ctx) {

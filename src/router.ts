@@ -1,6 +1,6 @@
 // The HTTP face of every roomkit deployment, shared by both runtimes: room addressing, room-name
 // check, upgrade check, origin check and the auth hook. The runtime supplies only `connect`.
-import { Hono, type Context, type Env as HonoEnv, type MiddlewareHandler } from "hono";
+import { Hono, type Context, type Env as HonoEnv } from "hono";
 import { checkTags, type ConnectTarget } from "./connect.ts";
 import { RoomkitError } from "./errors.ts";
 import { isValidRoomName, LIMIT_ENV, resolveLimits, type Limits } from "./limits.ts";
@@ -66,8 +66,11 @@ export interface RouterOptions<E extends HonoEnv> {
   /** What `onBeforeConnect` sees as `env`. */
   env: (c: Context<E>) => Record<string, unknown>;
   limits: (c: Context<E>) => Limits;
-  /** Runs on the room routes only, after the mounting app's own middleware. */
-  before?: readonly MiddlewareHandler[];
+  /**
+   * The deployment's own settings checked first on every room request (a Response refuses it). Not a
+   * middleware: a route with a single handler is dispatched by Hono without composing a chain.
+   */
+  refuse?: (c: Context<E>) => Response | undefined;
   /**
    * What the route's answer passes through on its way out. A hook, not a middleware: a route with a
    * single handler is dispatched by Hono without composing a middleware chain, per upgrade.
@@ -82,7 +85,7 @@ export interface RouterOptions<E extends HonoEnv> {
 
 /** The rooms' routes as a Hono app, mountable under any base path (`hono.route(base, routes)`). */
 export function createRouter<E extends HonoEnv = HonoEnv>(app: RoomkitApp, connect: ConnectToRoom, options: RouterOptions<E>): Hono<E> {
-  const { env: getEnv, limits, before = [], answer, header = (c, name) => c.req.header(name) } = options;
+  const { env: getEnv, limits, refuse, answer, header = (c, name) => c.req.header(name) } = options;
   const router = new Hono<E>();
   let warnedUnconfigured = false;
   if (app.page !== undefined) {
@@ -90,8 +93,9 @@ export function createRouter<E extends HonoEnv = HonoEnv>(app: RoomkitApp, conne
     router.get("/", (c) => c.html(page));
   }
   for (const route of app.routes) {
-    for (const middleware of before) router.use(route.path, middleware);
     router.get(route.path, (c): Response | Promise<Response> => {
+      const refused = refuse?.(c);
+      if (refused) return refused;
       const name = route.name ?? c.req.param("name" as never) ?? "";
       const roomLimits = check(c, name);
       if (roomLimits instanceof Response) return finish(c, name, roomLimits);

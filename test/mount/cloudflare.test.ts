@@ -49,3 +49,16 @@ describe("order of events with an async onConnect (workerd)", () => {
     expect(await client.nextText()).toBe("echo:hi");
   });
 });
+
+describe("mounted, with a ROOMKIT_LOG that is not a level (workerd)", () => {
+  it("refuses the room routes with 500 and the reason; the app's own routes keep working", async () => {
+    const bad = await workerdRuntime({ config: fileURLToPath(new URL("./wrangler.toml", import.meta.url)), env: { ROOMKIT_LOG: "debug" } });
+    try {
+      const refusal = await TestClient.refusal(bad.url, "/realtime/probe/misconfigured/ws?token=let-me-in");
+      expect(refusal).toMatchObject({ status: 500, body: expect.stringContaining("ROOMKIT_LOG must be one of") });
+      expect(await (await fetch(`${bad.url}/api/health`)).json()).toEqual({ ok: true });
+    } finally {
+      await bad.stop();
+    }
+  });
+});
