@@ -62,6 +62,16 @@ describe("server.rooms()", () => {
     c.close();
   });
 
+  it("lists a room whose last socket left, awake with no connections, until it has been idle for hibernateAfterMs", async () => {
+    const a = await TestClient.open(server.url, "/probe/emptied/ws");
+    a.close();
+    await a.closed;
+    const left = await until(() => room("probe", "emptied"), (info) => info?.connections === 0, "the last socket to leave");
+    expect(left).toMatchObject({ connections: 0, awake: true });
+    await until(() => room("probe", "emptied"), (info) => info === undefined, "the emptied room to leave the list");
+    expect(Date.now() - left.lastEventAt).toBeGreaterThanOrEqual(hibernateAfterMs);
+  });
+
   it("hands out a snapshot, not the registry", async () => {
     const a = await TestClient.open(server.url, "/probe/snapshot/ws");
     const list = server.rooms() as RoomInfo[];
