@@ -1,6 +1,7 @@
 // The in-process registry: one RoomSlot per (room type, room name), created on first connection
-// and removed once it has had no socket and no event for the idle time. Idle rooms hibernate as Durable Objects do — the room instance
-// is dropped, the sockets stay — so room code that keeps state in fields fails here as on Cloudflare.
+// and removed once it has had no socket and no event for the idle time. Idle rooms hibernate as
+// Durable Objects do — the room instance is dropped, the sockets stay — so room code that keeps
+// state in fields fails here as on Cloudflare.
 import type { WebSocket } from "ws";
 import type { ActiveRoom, Alarms, Attachment } from "../src/active-room.ts";
 import { newAttachment, type ConnectTarget } from "../src/connect.ts";
