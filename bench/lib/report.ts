@@ -104,7 +104,9 @@ export function summarize(rows: RecordedRow[], targets: readonly Target[]): Summ
       const repRatios = mine.map((r) => {
         const b = base.find((x) => x.rep === r.rep)?.metrics[primary.metric];
         const v = r.metrics[primary.metric];
-        return b && v !== undefined && Number.isFinite(v) ? v / b : Number.NaN;
+        // Every figure is a positive quantity; one at or below zero (W3: RSS read below the empty
+        // server's, where V8's memory reducer shrank the heap in between) gives no ratio.
+        return b !== undefined && b > 0 && v !== undefined && Number.isFinite(v) && v > 0 ? v / b : Number.NaN;
       });
       const ratio = target.id === target.baseline || !base.length ? null : median(repRatios);
       let bar: SummaryLine["bar"] = null;
@@ -249,7 +251,7 @@ export function barsMarkdown(lines: SummaryLine[], targets: readonly Target[], n
       if (target.bars![kind] === undefined) return "Node only";
       if (relevant.length === 0) return "not run";
       return relevant
-        .map((l) => `${l.workload} ${l.ratio!.toFixed(2)} ${l.bar!.op} ${l.bar!.limit} ${l.bar!.met ? "✓" : "✗"}`)
+        .map((l) => `${l.workload} ${l.ratio === null ? "no reading" : l.ratio.toFixed(2)} ${l.bar!.op} ${l.bar!.limit} ${l.bar!.met ? "✓" : "✗"}`)
         .join("; ");
     };
     // Derived lines read the same rows as their workload's: count each row's integrity once.

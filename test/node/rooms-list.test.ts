@@ -69,7 +69,7 @@ describe("server.rooms()", () => {
     const left = await until(() => room("probe", "emptied"), (info) => info?.connections === 0, "the last socket to leave");
     expect(left).toMatchObject({ connections: 0, awake: true });
     await until(() => room("probe", "emptied"), (info) => info === undefined, "the emptied room to leave the list");
-    expect(Date.now() - left.lastEventAt).toBeGreaterThanOrEqual(hibernateAfterMs);
+    expect(Date.now() - left!.lastEventAt).toBeGreaterThanOrEqual(hibernateAfterMs);
   });
 
   it("hands out a snapshot, not the registry", async () => {
