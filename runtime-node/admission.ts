@@ -16,6 +16,8 @@ interface Budget {
 
 export class Admission {
   readonly maxTotal: number | null;
+  /** False when both per-address limits are off: then nobody needs a connection's address. */
+  readonly countsAddresses: boolean;
   private total = 0;
   private readonly perAddress = new Map<string, number>();
   /** New-room token buckets; a bucket untouched for a minute is full again and forgotten. */
@@ -27,16 +29,21 @@ export class Admission {
     private readonly now: () => number = Date.now,
   ) {
     this.maxTotal = limits.maxConnectionsTotal === "auto" ? autoConnectionLimit() : limits.maxConnectionsTotal;
+    this.countsAddresses = limits.maxConnectionsPerAddress !== null || limits.maxNewRoomsPerAddressPerMinute !== null;
   }
 
   /**
    * Counts one socket of `address` until `release(address)`, or says why not; `startsRoom`: it
-   * would start a room nobody is in. A plain count, not a closure per socket: an idle socket is
+   * would start a room nobody is in. Without per-address limits, `address` is not looked at. A plain count, not a closure per socket: an idle socket is
    * what a server holds most of.
    */
   admit(address: string, startsRoom: boolean): Refused | null {
     if (this.maxTotal !== null && this.total >= this.maxTotal) {
       return { refused: `The server is at its connection limit (${this.maxTotal}); try again later.` };
+    }
+    if (!this.countsAddresses) {
+      this.total++;
+      return null;
     }
     const held = this.perAddress.get(address) ?? 0;
     const perAddress = this.limits.maxConnectionsPerAddress;
@@ -60,6 +67,7 @@ export class Admission {
   /** Once per socket admitted, when it is gone. */
   release(address: string): void {
     this.total--;
+    if (!this.countsAddresses) return;
     const left = (this.perAddress.get(address) ?? 1) - 1;
     if (left > 0) this.perAddress.set(address, left);
     else this.perAddress.delete(address);

@@ -1,5 +1,5 @@
-// Connection attachments, kept the way Cloudflare keeps them: as serialized bytes only. A room
-// that stashes something non-cloneable or too big fails here exactly as it would on workerd.
+// Connection attachments, kept the way Cloudflare keeps them: as serialized bytes. A room that
+// stashes something non-cloneable or too big fails here exactly as it would on workerd.
 import { deserialize, serialize } from "node:v8";
 import type { Attachment } from "../src/active-room.ts";
 import { RoomkitError } from "../src/errors.ts";
@@ -11,6 +11,34 @@ import { RoomkitError } from "../src/errors.ts";
  */
 export type EncodedAttachment = string;
 
+/**
+ * What a socket keeps: the bytes, or the frozen object itself for an attachment nothing can change
+ * in place (no tags, a null state: what a socket starts with unless the auth hook gave it some).
+ * Every read of such an object is what a decoding of its bytes would be, so it is never encoded;
+ * its size is still checked against the limit, as workerd checks every attachment.
+ */
+export type StoredAttachment = EncodedAttachment | Readonly<Attachment>;
+
+/** One shared empty tag list: most sockets have no tags, and an array each is 16 bytes apiece. */
+export const NO_TAGS: readonly string[] = Object.freeze([]);
+
+/** Serialized sizes of fixed attachments, by id length and protocol flag (the only things that vary). */
+const fixedSizes = new Map<string, number>();
+
+export function storeAttachment(attachment: Attachment, maxBytes: number, room: string): StoredAttachment {
+  if (attachment.tags.length > 0 || attachment.state !== null) return encodeAttachment(attachment, maxBytes, room);
+  const shape = `${attachment.id.length}:${attachment.extended === true}`;
+  let bytes = fixedSizes.get(shape);
+  if (bytes === undefined) fixedSizes.set(shape, (bytes = serialize(attachment).length));
+  if (bytes > maxBytes) throw tooLarge(bytes, maxBytes, room);
+  attachment.tags = NO_TAGS;
+  return Object.freeze(attachment);
+}
+
+export function readAttachment(stored: StoredAttachment): Attachment {
+  return typeof stored === "string" ? decodeAttachment(stored) : stored;
+}
+
 export function encodeAttachment(attachment: Attachment, maxBytes: number, room: string): EncodedAttachment {
   let bytes: Buffer;
   try {
@@ -18,10 +46,12 @@ export function encodeAttachment(attachment: Attachment, maxBytes: number, room:
   } catch (error) {
     throw new RoomkitError("STATE_NOT_CLONEABLE", room, `connection state must be structured-cloneable: ${(error as Error).message}`, { cause: error });
   }
-  if (bytes.length > maxBytes) {
-    throw new RoomkitError("STATE_TOO_LARGE", room, `connection attachment is ${bytes.length} bytes serialized; the limit is ${maxBytes} bytes`);
-  }
+  if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes, room);
   return bytes.toString("latin1");
+}
+
+function tooLarge(bytes: number, maxBytes: number, room: string): RoomkitError {
+  return new RoomkitError("STATE_TOO_LARGE", room, `connection attachment is ${bytes} bytes serialized; the limit is ${maxBytes} bytes`);
 }
 
 export function decodeAttachment(encoded: EncodedAttachment): Attachment {

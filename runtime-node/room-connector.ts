@@ -71,7 +71,8 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
       warnedForwarded = true;
       log.warn("upgrades carry X-Forwarded-For, but no client-address header is trusted: every client behind the proxy counts as the proxy's one address. Set ROOMKIT_CLIENT_ADDRESS_HEADER=x-forwarded-for (clientAddressHeader) if only the proxy can reach this server.");
     }
-    const address = clientAddress(incoming, admit.clientAddressHeader);
+    // The remote address costs a getpeername() per upgrade: only when a per-address limit counts it.
+    const address = admit.admission.countsAddresses ? clientAddress(incoming, admit.clientAddressHeader) : "";
     const refused = admit.admission.admit(address, registry.slot(target.type, target.name) === undefined);
     if (refused) {
       const headers: Record<string, string> = refused.retryAfterSeconds ? { "Retry-After": String(refused.retryAfterSeconds) } : {};

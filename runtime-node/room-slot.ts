@@ -6,17 +6,15 @@ import { ActiveRoom, type Alarms, type Attachment, type SocketBackend } from "..
 import type { Limits } from "../src/limits.ts";
 import type { OutgoingData, RoomClass } from "../src/room.ts";
 import type { RoomStorage } from "../src/storage.ts";
-import { decodeAttachment, encodeAttachment, type EncodedAttachment } from "./attachment.ts";
+import { encodeAttachment, readAttachment, type StoredAttachment } from "./attachment.ts";
 
-/** A socket as the Node runtime keeps it: the ws object and the serialized attachment. */
+/** A socket as the Node runtime keeps it: the ws object and its attachment. */
 export interface NodeSocket {
   readonly ws: WebSocket;
   /** The room it is in. */
   readonly slot: RoomSlot;
   readonly tags: readonly string[];
-  attachment: EncodedAttachment;
-  /** `attachment` as an object, until the room first reads it (then only the bytes are kept). */
-  decoded?: Attachment;
+  attachment: StoredAttachment;
   /** Why the server is closing it, when it may have to cut the TCP connection (code 1006). */
   closing?: { code: number; reason: string };
   /** The client address the admission limits counted it under (released when it closes). */
@@ -152,15 +150,11 @@ export class RoomSlot implements SocketBackend<NodeSocket> {
   }
 
   attachment(socket: NodeSocket): Attachment {
-    const decoded = socket.decoded;
-    if (decoded === undefined) return decodeAttachment(socket.attachment);
-    socket.decoded = undefined;
-    return decoded;
+    return readAttachment(socket.attachment);
   }
 
   setAttachment(socket: NodeSocket, attachment: Attachment): void {
     socket.attachment = encodeAttachment(attachment, this.options.limits.maxStateBytes, this.options.name);
-    socket.decoded = undefined;
   }
 
   send(socket: NodeSocket, data: OutgoingData): void {

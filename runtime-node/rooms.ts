@@ -3,7 +3,7 @@
 // Durable Objects do — the room instance is dropped, the sockets stay — so room code that keeps
 // state in fields fails here as on Cloudflare.
 import type { WebSocket } from "ws";
-import type { ActiveRoom, Alarms, Attachment } from "../src/active-room.ts";
+import type { ActiveRoom, Alarms } from "../src/active-room.ts";
 import { newAttachment, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import type { Limits } from "../src/limits.ts";
@@ -12,7 +12,7 @@ import { CloseCode, HEARTBEAT_REQUEST } from "../src/protocol.ts";
 import type { RoomClass } from "../src/room.ts";
 import { AlarmIndex } from "./alarm-index.ts";
 import { AlarmTimers } from "./alarms.ts";
-import { encodeAttachment, type EncodedAttachment } from "./attachment.ts";
+import { NO_TAGS, storeAttachment, type StoredAttachment } from "./attachment.ts";
 import { answerHeartbeat } from "./heartbeat.ts";
 import { ProtocolErrorLog, isClientProtocolError } from "./protocol-errors.ts";
 import type { RoomInfo } from "./room-info.ts";
@@ -37,15 +37,10 @@ const HEARTBEAT = Buffer.from(HEARTBEAT_REQUEST);
 /** What runFor returns when the room could not be woken for the event. */
 const NOT_WOKEN = Symbol("not woken");
 const ROOM_UNAVAILABLE = { code: CloseCode.INTERNAL_ERROR, reason: "room could not be started" };
-/** One shared empty tag list: most sockets have no tags, and an array each is 16 bytes apiece. */
-const NO_TAGS: readonly string[] = Object.freeze([]);
-
-/** A socket's first attachment, checked and encoded before the upgrade. */
+/** A socket's first attachment, checked (and encoded unless it is fixed) before the upgrade. */
 export interface Prepared {
   tags: readonly string[];
-  attachment: EncodedAttachment;
-  /** The attachment object itself, when the room may read it instead of decoding `attachment`. */
-  decoded?: Attachment;
+  attachment: StoredAttachment;
 }
 
 export class RoomRegistry {
@@ -126,12 +121,8 @@ export class RoomRegistry {
   /** The socket's first attachment, checked against the limits before the upgrade. */
   prepare(target: ConnectTarget): Prepared {
     const attachment = newAttachment(target, this.options.limits);
-    const encoded = encodeAttachment(attachment, this.options.limits.maxStateBytes, target.name);
-    if (attachment.tags.length > 0) return { tags: attachment.tags, attachment: encoded };
-    // Nothing in it the room could share with anyone (no tags, no state object): the room's first
-    // read may have this object rather than a decoding of the bytes just made from it.
-    const state = attachment.state;
-    return { tags: NO_TAGS, attachment: encoded, decoded: state === null || typeof state !== "object" ? attachment : undefined };
+    const stored = storeAttachment(attachment, this.options.limits.maxStateBytes, target.name);
+    return { tags: attachment.tags.length > 0 ? attachment.tags : NO_TAGS, attachment: stored };
   }
 
   /**
@@ -161,7 +152,7 @@ export class RoomRegistry {
    */
   accept(target: ConnectTarget, prepared: Prepared, ws: WebSocket, request: Request, address: string): void | Promise<void> {
     const slot = this.ensureSlot(target.type, target.name);
-    const socket: NodeSocket = { ws, slot, tags: prepared.tags, attachment: prepared.attachment, decoded: prepared.decoded, closing: undefined, address, heartbeats: undefined, opening: undefined };
+    const socket: NodeSocket = { ws, slot, tags: prepared.tags, attachment: prepared.attachment, closing: undefined, address, heartbeats: undefined, opening: undefined };
     slot.add(socket);
     this.accepted.set(ws, socket);
     ws.on("message", this.listeners.message);

@@ -2,6 +2,7 @@
 // baseline, roomkit's Node runtime with the bare room or the chat), opens `count` connections in
 // rooms of 100 from a child process, 50 at a time, and reports the bytes V8 allocated per connection
 // with the functions that allocated most (see allocations.ts).
+// With ALLOC_RETAINED=1 (and node --expose-gc): only what the open connections still hold.
 // Usage: tsx bench/tools/alloc-per-connection.ts raw|bare|chat [count=2000]
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -44,8 +45,8 @@ await new Promise((resolve) => child.once("message", resolve));
 const sampled = await sampleAllocations(async () => {
   child.send("go");
   await new Promise((resolve) => child.once("message", resolve));
-});
-printTop(`${kind}: ${count} connections opened, rooms of 100`, count, "connection", sampled, Number(process.env.ALLOC_TOP ?? 25));
+}, process.env.ALLOC_RETAINED === "1");
+printTop(`${kind}: ${count} connections ${process.env.ALLOC_RETAINED === "1" ? "open (retained)" : "opened"}, rooms of 100`, count, "connection", sampled, Number(process.env.ALLOC_TOP ?? 25));
 child.send("exit");
 await server.stop();
 process.exit(0);

@@ -51,15 +51,25 @@ export async function startServer(kind: ServerKind): Promise<{ url: (room: strin
   };
 }
 
-/** Bytes allocated while `step` runs, in all and by allocating function (sampled every 128 bytes). */
-export async function sampleAllocations(step: () => Promise<void>): Promise<{ total: number; byFunction: Map<string, number> }> {
+/**
+ * Bytes allocated while `step` runs, in all and by allocating function (sampled every 128 bytes).
+ * `retained`: only what is still alive after `step` and two full collections (needs --expose-gc).
+ */
+export async function sampleAllocations(step: () => Promise<void>, retained = false): Promise<{ total: number; byFunction: Map<string, number> }> {
   const session = new Session();
   session.connect();
   const post = (method: string, params: object = {}) =>
     new Promise<any>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
   await post("HeapProfiler.enable");
-  await post("HeapProfiler.startSampling", { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const keepCollected = !retained;
+  await post("HeapProfiler.startSampling", { samplingInterval: 128, includeObjectsCollectedByMajorGC: keepCollected, includeObjectsCollectedByMinorGC: keepCollected });
   await step();
+  if (retained) {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) throw new Error("the retained profile needs node --expose-gc");
+    gc();
+    gc();
+  }
   const { profile } = await post("HeapProfiler.stopSampling");
   session.disconnect();
   const byFunction = new Map<string, number>();
