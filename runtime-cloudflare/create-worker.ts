@@ -50,10 +50,12 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
       log.error(`${roomLabel(target.type, target.name)}: the Durable Object binding ${binding} is missing: check wrangler.toml.`);
       return c.text(`The Durable Object binding ${binding} is missing: check wrangler.toml.`, 500);
     }
-    const headers = new Headers(c.req.raw.headers);
+    // A copy of the request has headers of its own to change (the incoming one's are immutable):
+    // one copy, rather than a Headers built from them and then copied into a new Request.
+    const forwarded = new Request(c.req.raw);
     // Set, never appended: a client cannot choose its own room type, tags or state.
-    headers.set(TARGET_HEADER, JSON.stringify(target));
-    return namespace.get(namespace.idFromName(target.name)).fetch(new Request(c.req.raw, { headers }));
+    forwarded.headers.set(TARGET_HEADER, JSON.stringify(target));
+    return namespace.get(namespace.idFromName(target.name)).fetch(forwarded);
   };
   // Checked by the room routes too, for a Worker that mounts them in its own app.
   const router = createRouter<{ Bindings: Env }>(app, connect, { env: (c) => c.env, limits: (c) => limits(c.env), refuse: (c) => readLogLevel(c.env) });
@@ -71,12 +73,20 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
  * every request is answered 500 and the reason is logged, so the deployment's log says what to fix.
  */
 function readLogLevel(env: Env): Response | undefined {
-  try {
-    logLevelFromEnv(env);
-    return undefined;
-  } catch (error) {
-    const message = (error as Error).message;
-    log.error(message);
-    return new Response(`roomkit is misconfigured: ${message}`, { status: 500, headers: { "content-type": "text/plain; charset=UTF-8" } });
+  let problem = logLevelProblems.get(env);
+  if (problem === undefined) {
+    try {
+      logLevelFromEnv(env);
+      problem = null;
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    logLevelProblems.set(env, problem);
   }
+  if (problem === null) return undefined;
+  log.error(problem);
+  return new Response(`roomkit is misconfigured: ${problem}`, { status: 500, headers: { "content-type": "text/plain; charset=UTF-8" } });
 }
+
+/** Per env object (vars do not change while an isolate lives): null, or what is wrong with ROOMKIT_LOG. */
+const logLevelProblems = new WeakMap<object, string | null>();

@@ -3,8 +3,8 @@
 // the rest from ctx.storage. One ActiveRoom is built per object instance, so the room's
 // constructor runs again after every eviction, exactly as on the Node runtime.
 import { DurableObject } from "cloudflare:workers";
-import { ActiveRoom } from "../src/active-room.ts";
-import { TARGET_HEADER, newAttachment, type ConnectTarget } from "../src/connect.ts";
+import { ActiveRoom, type Attachment } from "../src/active-room.ts";
+import { TARGET_HEADER, isFixedAttachment, newAttachment, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
 import { log, logLevelFromEnv, roomLabel } from "../src/log.ts";
@@ -60,8 +60,9 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
       if (this.ctx.getWebSockets().length >= max) return text(`Room "${target.name}" is full (${max} connections).`, 503);
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
       let tags: string[];
+      let attachment: Attachment;
       try {
-        const attachment = newAttachment(target, this.limits);
+        attachment = newAttachment(target, this.limits);
         tags = [...attachment.tags];
         this.sockets.setAttachment(server, attachment);
       } catch (error) {
@@ -79,7 +80,8 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
       // Compatibility dates from 2026-03-17 default to Blob; rooms are promised ArrayBuffers.
       server.binaryType = "arraybuffer";
       this.ctx.acceptWebSocket(server, tags);
-      await active.open(server, request);
+      // A fixed attachment is handed to the room as it is: reading it back would only copy it.
+      await active.open(server, request, isFixedAttachment(attachment) ? attachment : undefined);
       return new Response(null, { status: 101, webSocket: client });
     }
 

@@ -2,6 +2,7 @@
 // stashes something non-cloneable or too big fails here exactly as it would on workerd.
 import { deserialize, serialize } from "node:v8";
 import type { Attachment } from "../src/active-room.ts";
+import { isFixedAttachment } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 
 /**
@@ -12,9 +13,9 @@ import { RoomkitError } from "../src/errors.ts";
 export type EncodedAttachment = string;
 
 /**
- * What a socket keeps: the bytes, or the frozen object itself for an attachment nothing can change
- * in place (no tags, a null state: what a socket starts with unless the auth hook gave it some).
- * Every read of such an object is what a decoding of its bytes would be, so it is never encoded;
+ * What a socket keeps: the bytes, or the frozen object itself for a fixed attachment (nothing in it
+ * can change in place: `isFixedAttachment`). Every read of such an object is what a decoding of its
+ * bytes would be, so it is never encoded;
  * its size is still checked against the limit, as workerd checks every attachment.
  */
 export type StoredAttachment = EncodedAttachment | Readonly<Attachment>;
@@ -26,7 +27,7 @@ export const NO_TAGS: readonly string[] = Object.freeze([]);
 const fixedSizes = new Map<string, number>();
 
 export function storeAttachment(attachment: Attachment, maxBytes: number, room: string): StoredAttachment {
-  if (attachment.tags.length > 0 || attachment.state !== null) return encodeAttachment(attachment, maxBytes, room);
+  if (!isFixedAttachment(attachment)) return encodeAttachment(attachment, maxBytes, room);
   const shape = `${attachment.id.length}:${attachment.extended === true}`;
   let bytes = fixedSizes.get(shape);
   if (bytes === undefined) fixedSizes.set(shape, (bytes = serialize(attachment).length));

@@ -121,8 +121,12 @@ export class ActiveRoom<S extends object> implements RoomHost {
 
   // ---- events from the runtime ----
   /** A socket was accepted and attached; tell the room. */
-  open(socket: S, request: Request): Result {
-    const connection = this.connection(socket);
+  /**
+   * `attachment`: the one just set on the socket, when it has nothing a reader could change
+   * (`isFixedAttachment`): then reading it back from the runtime would only give a copy of it.
+   */
+  open(socket: S, request: Request, attachment?: Attachment): Result {
+    const connection = this.connection(socket, attachment);
     if (logs("info")) logRoom(this.type, this.name, `connect ${connection.id} (${plural(this.backend.count(), "connection")})`);
     return this.guard(connection, () => this.room.onConnect?.(connection, request));
   }
@@ -160,10 +164,10 @@ export class ActiveRoom<S extends object> implements RoomHost {
   }
 
   // ---- internals ----
-  connection(socket: S): SocketConnection<S> {
+  connection(socket: S, attachment?: Attachment): SocketConnection<S> {
     let connection = this.wrappers.get(socket);
     if (!connection) {
-      connection = new SocketConnection(this.backend, socket, this.backend.attachment(socket), this.name);
+      connection = new SocketConnection(this.backend, socket, attachment ?? this.backend.attachment(socket), this.name);
       this.wrappers.set(socket, connection);
       this.seen.set(connection.id, socket);
     }

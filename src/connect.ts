@@ -34,5 +34,14 @@ export function newAttachment(target: ConnectTarget, limits: Limits): Attachment
   return attachment;
 }
 
+/**
+ * An attachment with nothing in it anyone could change in place: no tags, a null state (what a
+ * socket starts with unless the auth hook gave it some). A runtime may hand such an object to the
+ * room as it is, instead of a decoding of its serialized bytes, which would read exactly the same.
+ */
+export function isFixedAttachment(attachment: Attachment): boolean {
+  return attachment.tags.length === 0 && attachment.state === null;
+}
+
 /** The header that carries a ConnectTarget from the Worker to its Durable Object. */
 export const TARGET_HEADER = "x-roomkit-target";
