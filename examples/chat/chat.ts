@@ -19,7 +19,9 @@ const DEFAULT_RETENTION = 1000;
 type Row = { seq: number; user: string; message: string; timestamp: number; cid: string | null };
 
 type Queued = { connection: Connection; input: ChatInput; timestamp: number } | { reply: () => void };
-type Outcome = { connection: Connection; frame?: string; ack: ChatNotice } | { reply: () => void };
+type Outcome = { connection: Connection; stored?: Recent; ack: ChatNotice } | { reply: () => void };
+/** A stored message as it is sent to everyone. */
+type Recent = { seq: number; frame: string };
 
 /** The next turn of the event loop: setImmediate where there is one (Node: no 1 ms timer floor). */
 function nextTurn(task: () => void): void {
@@ -47,6 +49,12 @@ export class ChatRoom implements Room {
   private readonly recentQuery: string;
   /** Accepted messages (and replies that must follow them) waiting for the next flush. */
   private queue: Queued[] = [];
+  /**
+   * The newest `history` messages, oldest first, as joiners are sent them: read from storage at the
+   * first join after a wake-up, then kept up to date by every flush, so that a join needs no query.
+   * Gone with the instance when the room hibernates; the next join reads them again.
+   */
+  private recent: Recent[] | undefined;
 
   constructor(readonly host: RoomHost) {
     this.history = envInteger(host.env, "ROOMKIT_CHAT_HISTORY", DEFAULT_HISTORY, 0);
@@ -69,19 +77,20 @@ export class ChatRoom implements Room {
   onConnect(connection: Connection, request: Request): void {
     const since = parseSince(queryParameter(request.url, "since"));
     const sql = this.host.storage.sql;
-    let rows: Row[];
-    // The room's last seq, read at most once per connect, and only when no row says it.
+    let messages: readonly Recent[];
+    // The room's last seq, read at most once per connect, and only when no message says it.
     let latest: number | undefined;
     if (since === null) {
-      rows = this.history === 0 ? [] : sql.exec<Row>(this.recentQuery).toArray().reverse();
+      messages = this.recentMessages();
     } else {
-      rows = sql.exec<Row>("SELECT seq, user, message, timestamp, cid FROM chat_messages WHERE seq > ? ORDER BY seq", since).toArray();
+      const rows = sql.exec<Row>("SELECT seq, user, message, timestamp, cid FROM chat_messages WHERE seq > ? ORDER BY seq", since).toArray();
+      messages = rows.map(recentOf);
       const first = rows.length > 0 ? rows[0]!.seq : (latest = this.latestSeq()) + 1;
       // Pruned messages cannot be replayed; an extended client is told instead of silently missing them.
       if (connection.extended && first > since + 1) this.notify(connection, { type: "gap", from: since + 1, to: first - 1 });
     }
-    for (const row of rows) connection.send(frame(row));
-    if (connection.extended) this.notify(connection, { type: "synced", seq: rows.length > 0 ? rows[rows.length - 1]!.seq : (latest ?? this.latestSeq()) });
+    for (const message of messages) connection.send(message.frame);
+    if (connection.extended) this.notify(connection, { type: "synced", seq: messages.length > 0 ? messages[messages.length - 1]!.seq : (latest ?? this.latestSeq()) });
   }
 
   onMessage(connection: Connection, data: FrameData): void {
@@ -136,7 +145,7 @@ export class ChatRoom implements Room {
           last = seq;
           return {
             connection,
-            frame: frame({ seq, user: input.user, message: input.message, timestamp, cid }),
+            stored: recentOf({ seq, user: input.user, message: input.message, timestamp, cid }),
             ack: cid === null ? { type: "ack", seq, timestamp } : { type: "ack", seq, timestamp, cid },
           };
         });
@@ -151,11 +160,12 @@ export class ChatRoom implements Room {
       for (const entry of batch) if ("connection" in entry) closeQuietly(entry.connection, CloseCode.INTERNAL_ERROR, "internal error in room");
       return;
     }
+    this.remember(outcomes);
     for (const outcome of outcomes) {
       try {
         if ("reply" in outcome) outcome.reply();
         else {
-          if (outcome.frame !== undefined) this.host.broadcast(outcome.frame, { except: [outcome.connection.id] });
+          if (outcome.stored !== undefined) this.host.broadcast(outcome.stored.frame, { except: [outcome.connection.id] });
           if (outcome.connection.extended) this.notify(outcome.connection, outcome.ack);
         }
       } catch (error) {
@@ -163,6 +173,20 @@ export class ChatRoom implements Room {
         if ((error as { code?: unknown } | null)?.code !== "SOCKET_CLOSED") log.error(`room "${this.host.name}":`, error);
       }
     }
+  }
+
+  private recentMessages(): readonly Recent[] {
+    this.recent ??= this.history === 0 ? [] : this.host.storage.sql.exec<Row>(this.recentQuery).toArray().reverse().map(recentOf);
+    return this.recent;
+  }
+
+  /** A flush's stored messages joined to the recent ones, which keep what storage keeps of the newest `history`. */
+  private remember(outcomes: readonly Outcome[]): void {
+    const recent = this.recent;
+    if (recent === undefined || this.history === 0) return;
+    for (const outcome of outcomes) if ("stored" in outcome && outcome.stored !== undefined) recent.push(outcome.stored);
+    const newest = recent.length > 0 ? recent[recent.length - 1]!.seq : 0;
+    while (recent.length > this.history || (recent.length > 0 && recent[0]!.seq <= newest - this.retention)) recent.shift();
   }
 
   private latestSeq(): number {
@@ -193,6 +217,10 @@ export function parseChatInput(text: string): ChatInput | string {
   if (u.length < 1 || u.length > CHAT_LIMITS.userLength) return `"user" must be 1–${CHAT_LIMITS.userLength} characters`;
   if (m.length < 1 || m.length > CHAT_LIMITS.messageLength) return `"message" must be 1–${CHAT_LIMITS.messageLength} characters`;
   return typeof cid === "string" ? { user: u, message: m, cid } : { user: u, message: m };
+}
+
+function recentOf(row: Row): Recent {
+  return { seq: row.seq, frame: frame(row) };
 }
 
 function frame(row: Row): string {

@@ -42,6 +42,45 @@ export function historyCases(ctx: SuiteContext): void {
       resumed.close();
     });
 
+    it("a joiner gets the newest 50 messages, retried ones once, the same before and after hibernation", async () => {
+      const name = roomName("hist-window");
+      const path = `/rooms/${name}/ws`;
+      // Joined before any message: the room answers later joins from what it stored since.
+      const [s1, s2] = [await TestClient.open(ctx.rt.url, `${path}?roomkit=1`), await TestClient.open(ctx.rt.url, `${path}?roomkit=1`)];
+      for (const sender of [s1, s2]) expect(await sender.next()).toEqual({ type: "synced", seq: 0 });
+      // Two senders, 30 each: within the default rate limit's burst per connection.
+      for (let i = 1; i <= 30; i++) {
+        s1.send({ user: "one", message: `a${i}`, cid: `a${i}` });
+        if (i === 30) s1.send({ user: "one", message: `a${i}`, cid: `a${i}` }); // a retry: stored once
+        s2.send({ user: "two", message: `b${i}` });
+      }
+      const acks = async (sender: TestClient, count: number) => {
+        const seqs: number[] = [];
+        while (seqs.length < count) {
+          const frame = await sender.next();
+          if (frame.type === "ack") seqs.push(frame.seq);
+        }
+        return seqs;
+      };
+      const acked = [...(await acks(s1, 31)), ...(await acks(s2, 30))];
+      expect(new Set(acked).size).toBe(60);
+      const history = async () => {
+        const late = await TestClient.open(ctx.rt.url, path);
+        const frames = [];
+        for (let i = 0; i < 50; i++) frames.push(await late.next());
+        await late.expectSilence(100);
+        late.close();
+        return frames.map((f) => [f.seq, f.message]);
+      };
+      const before = await history();
+      expect(before.map(([seq]) => seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 11));
+      expect(before.filter(([, message]) => message === "a30")).toHaveLength(1);
+      expect(await ctx.rt.hibernate("chat", name)).toBe(true);
+      expect(await history()).toEqual(before);
+      s1.close();
+      s2.close();
+    });
+
     it("keeps history across hibernation, and seq keeps counting", async () => {
       const name = roomName("hist-hib");
       const a = await TestClient.open(ctx.rt.url, `/rooms/${name}/ws?roomkit=1`);
