@@ -224,7 +224,10 @@ async function quietRss(ctx: RunContext, settleMs: number): Promise<number> {
  * W3, as users run the server: idle connections in rooms of `roomSize`, up to each of `sizes`
  * (2,000 and 10,000), on one server started with Node's and workerd's default flags and the
  * shipped hibernation time, read without forcing a collection. A warm-up opens and closes
- * sizes[0]/5 connections; the empty server is read `earlyReadMs` later. Connections are then
+ * sizes[0]/5 connections; the empty server is read `readAfterMs` later, as long after its last
+ * connection as the loaded server will be (so that V8's memory reducer, or the runtime's
+ * hibernation, has had the same time on both readings; read sooner, a baseline whose reducer ran
+ * in between read below its empty self). Connections are then
  * opened in batches up to each size, and the server is read `earlyReadMs` after the last one
  * opened (`at3sBytesPerConn`) and `readAfterMs` after it (`bytesPerConn`, the figure: by then
  * roomkit's Node runtime has hibernated the rooms, as production would). Both are the growth from
@@ -237,7 +240,7 @@ export async function w3(ctx: RunContext): Promise<Row[]> {
   await openAll(ctx, assign(0, Math.round(sizes[0]! / 5), 100_000), 50);
   await closeAll(ctx);
   const load = watch(ctx);
-  const empty = await rssAfter(ctx, earlyReadMs);
+  const empty = await rssAfter(ctx, readAfterMs);
   // The empty server's heap too: what the young generation had grown to before the connections.
   const emptyHeap = await ctx.server.heap();
   const fdsBefore = processFds(ctx.server.socketPid) ?? 0;

@@ -1,0 +1,67 @@
+// What one connect+close cycle costs a server in CPU time: a server in this process (raw ws baseline,
+// roomkit's Node runtime with the bare room or the chat; see allocations.ts), and a child process
+// churning `loops` sockets over 8 rooms from 16 loopback addresses (open, close once open, repeat):
+// one uncounted second to warm up, then `ms` measured. Reports the cycles and this process's CPU
+// time (user + system) per cycle. Rates depend on the client too; the CPU per cycle does not.
+// Usage: tsx bench/tools/churn-cpu.ts raw|bare|chat [ms=4000] [loops=32]
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { startServer, type ServerKind } from "./allocations.ts";
+
+const [kind = "bare", msArg, loopsArg] = process.argv.slice(2);
+const ms = Number(msArg ?? 4000);
+const loops = Number(loopsArg ?? 32);
+
+if (process.env.CHURN_CHILD) {
+  const { default: WebSocket } = await import("ws");
+  const urls: string[] = JSON.parse(process.env.CHURN_CHILD);
+  const churn = async (durationMs: number): Promise<number> => {
+    const end = performance.now() + durationMs;
+    let cycles = 0;
+    let n = 0;
+    const loop = () =>
+      new Promise<void>((resolve) => {
+        const step = () => {
+          if (performance.now() >= end) return resolve();
+          const i = n++;
+          const ws = new WebSocket(urls[i % urls.length]!, { perMessageDeflate: false, localAddress: `127.0.0.${2 + (i % 16)}` });
+          let opened = false;
+          ws.on("open", () => {
+            opened = true;
+            ws.close(1000);
+          });
+          ws.on("error", () => {});
+          ws.on("close", () => {
+            if (opened) cycles++;
+            step();
+          });
+        };
+        step();
+      });
+    await Promise.all(Array.from({ length: loops }, loop));
+    return cycles;
+  };
+  await churn(1000);
+  process.send!("warm");
+  await new Promise((resolve) => process.once("message", resolve));
+  process.send!({ cycles: await churn(ms) });
+  await new Promise((resolve) => process.once("message", resolve));
+  process.exit(0);
+}
+
+const server = await startServer(kind as ServerKind);
+const urls = Array.from({ length: 8 }, (_, i) => server.url(`r${i}`));
+const child = fork(fileURLToPath(import.meta.url), process.argv.slice(2), {
+  env: { ...process.env, CHURN_CHILD: JSON.stringify(urls) },
+  execArgv: ["--import", "tsx"],
+});
+await new Promise((resolve) => child.once("message", resolve));
+const before = process.cpuUsage();
+child.send("go");
+const { cycles } = await new Promise<{ cycles: number }>((resolve) => child.once("message", resolve as never));
+const used = process.cpuUsage(before);
+const cpuUs = used.user + used.system;
+console.log(`${kind}: ${cycles} connect+close cycles in ${ms} ms (${Math.round(cycles / (ms / 1000))}/s); server CPU ${(cpuUs / 1000).toFixed(0)} ms, ${(cpuUs / cycles).toFixed(0)} µs per cycle`);
+child.send("exit");
+await server.stop();
+process.exit(0);
