@@ -38,6 +38,11 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
     private readonly sockets: HibernatableSockets;
     private readonly storage: DurableRoomStorage;
     private active: ActiveRoom<WebSocket> | undefined;
+    /**
+     * Never fewer than the sockets workerd lists for this object: counted once, plus every socket
+     * accepted since. Only this instance accepts sockets, so the bound holds until it is evicted.
+     */
+    private listedAtMost: number | undefined;
     private roomName: string | undefined;
 
     constructor(ctx: DurableObjectState, env: Env) {
@@ -56,8 +61,7 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return text("Expected a WebSocket upgrade request.", 426);
       this.rememberName(target.name);
       const max = this.limits.maxConnectionsPerRoom;
-      // Sockets still closing count too: workerd holds them until their close handler has run.
-      if (this.ctx.getWebSockets().length >= max) return text(`Room "${target.name}" is full (${max} connections).`, 503);
+      if (this.isFull(max)) return text(`Room "${target.name}" is full (${max} connections).`, 503);
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
       let tags: string[];
       let attachment: Attachment;
@@ -80,6 +84,7 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
       // Compatibility dates from 2026-03-17 default to Blob; rooms are promised ArrayBuffers.
       server.binaryType = "arraybuffer";
       this.ctx.acceptWebSocket(server, tags);
+      this.listedAtMost!++;
       // A fixed attachment is handed to the room as it is: reading it back would only copy it.
       await active.open(server, request, isFixedAttachment(attachment) ? attachment : undefined);
       return new Response(null, { status: 101, webSocket: client });
@@ -128,6 +133,16 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
     }
 
     // ---- internals ----
+    /**
+     * getWebSockets() lists every socket of the object on each call: counted per upgrade, opening a
+     * room of N sockets cost O(N²). The bound is counted again only when it reaches the limit.
+     * Sockets still closing count too: workerd holds them until their close handler has run.
+     */
+    private isFull(max: number): boolean {
+      if (this.listedAtMost === undefined || this.listedAtMost >= max) this.listedAtMost = this.ctx.getWebSockets().length;
+      return this.listedAtMost >= max;
+    }
+
     /**
      * The room for an event of `ws`, woken if it hibernated; a room that cannot wake (its
      * constructor throws) closes that socket with 1011 and is logged, as on Node, rather than

@@ -50,6 +50,22 @@ export function limitsCases(ctx: SuiteContext): void {
       for (const client of clients) client.close();
     });
 
+    it("counts a room's connections again after it hibernated: full stays full, a freed place is taken", async () => {
+      const name = roomName("full-hib");
+      const clients = [await chat(name), await chat(name), await chat(name)];
+      expect(await limited.hibernate("chat", name)).toBe(true);
+      const refusal = await TestClient.refusal(limited.url, `/rooms/${name}/ws`);
+      expect(refusal.status).toBe(503);
+      expect(refusal.body).toMatch(/full/);
+      clients[1]!.close();
+      await clients[1]!.closed;
+      expect(await limited.hibernate("chat", name)).toBe(true);
+      let late: TestClient | undefined;
+      await expect.poll(async () => TestClient.open(limited.url, `/rooms/${name}/ws`).then((c) => ((late = c), true), () => false)).toBe(true);
+      expect((await TestClient.refusal(limited.url, `/rooms/${name}/ws`)).status).toBe(503);
+      for (const client of [...clients, late!]) client.close();
+    });
+
     it("rate-limits each connection: error frames for extended clients, silent drops for article clients, 1008 for abuse", async () => {
       const name = roomName("rate");
       const extended = await chat(name, "?roomkit=1");
