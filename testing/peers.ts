@@ -1,6 +1,6 @@
 // workerdRuntime's peers, loaded on first use so that importing roomkit/testing for nodeRuntime
 // alone needs none of them. One line says what to install when one is missing or too old.
-const INSTALL = "npm install -D miniflare@4.20260730.0 wrangler@4.86.0 esbuild";
+const INSTALL = "npm install -D --save-exact miniflare@4.20260730.0 wrangler@4.86.0 esbuild";
 
 async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
   try {

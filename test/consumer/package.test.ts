@@ -221,7 +221,7 @@ describe("a Cloudflare project that installs the tarball", () => {
 
   it("imports roomkit/testing without workerd's peers, and workerdRuntime then says in one line what to install", async () => {
     const failed = await run(process.execPath, ["--input-type=module", "-e", 'const t = await import("roomkit/testing"); await t.workerdRuntime()'], { cwd: dir }).catch((error: { stderr: string }) => error);
-    expect("stderr" in failed && failed.stderr).toContain(`roomkit/testing's workerdRuntime needs the package "miniflare", which is not installed: npm install -D miniflare@${version("miniflare")} wrangler@${version("wrangler")} esbuild`);
+    expect("stderr" in failed && failed.stderr).toContain(`roomkit/testing's workerdRuntime needs the package "miniflare", which is not installed: npm install -D --save-exact miniflare@${version("miniflare")} wrangler@${version("wrangler")} esbuild`);
   });
 
   it("importing roomkit/node without its peers fails with one line that says what to install", async () => {
