@@ -4,13 +4,34 @@
 // one uncounted second to warm up, then `ms` measured. Reports the cycles and this process's CPU
 // time (user + system) per cycle. Rates depend on the client too; the CPU per cycle does not.
 // Usage: tsx bench/tools/churn-cpu.ts raw|bare|chat [ms=4000] [loops=32]
-import { fork } from "node:child_process";
+//
+// Several kinds (`raw,bare`) with CHURN_ROUNDS=n: each kind n times, in turns (raw bare, bare raw,
+// raw bare …), each in a fresh process, then the median per kind. One run of a few seconds moves
+// by 10–20 % on a shared machine; turns spread that drift over every kind alike.
+import { execFileSync, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startServer, type ServerKind } from "./allocations.ts";
 
 const [kind = "bare", msArg, loopsArg] = process.argv.slice(2);
 const ms = Number(msArg ?? 4000);
 const loops = Number(loopsArg ?? 32);
+
+if (kind.includes(",")) {
+  const kinds = kind.split(",");
+  const rounds = Number(process.env.CHURN_ROUNDS ?? 4);
+  const perCycle = new Map<string, number[]>(kinds.map((k) => [k, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const k of round % 2 ? [...kinds].reverse() : kinds) {
+      const line = execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), k, String(ms), String(loops)], { encoding: "utf8" }).trim();
+      console.log(line);
+      perCycle.get(k)!.push(Number(/(\d+) µs per cycle/.exec(line)![1]));
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const first = median(perCycle.get(kinds[0]!)!);
+  for (const [k, xs] of perCycle) console.log(`${k}: median ${median(xs)} µs per cycle (${xs.join(", ")}), ${(median(xs) / first).toFixed(2)}× ${kinds[0]}`);
+  process.exit(0);
+}
 
 if (process.env.CHURN_CHILD) {
   const { default: WebSocket } = await import("ws");
