@@ -10,6 +10,7 @@
 // by 10–20 % on a shared machine; turns spread that drift over every kind alike.
 import { execFileSync, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { median } from "../lib/report.ts";
 import { startServer, type ServerKind } from "./allocations.ts";
 
 const [kind = "bare", msArg, loopsArg] = process.argv.slice(2);
@@ -27,7 +28,6 @@ if (kind.includes(",")) {
       perCycle.get(k)!.push(Number(/(\d+) µs per cycle/.exec(line)![1]));
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const first = median(perCycle.get(kinds[0]!)!);
   for (const [k, xs] of perCycle) console.log(`${k}: median ${median(xs)} µs per cycle (${xs.join(", ")}), ${(median(xs) / first).toFixed(2)}× ${kinds[0]}`);
   process.exit(0);
