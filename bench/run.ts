@@ -27,7 +27,8 @@ import { publish } from "./lib/publish.ts";
 import { barsMarkdown, summarize, textTable, type NotRun, type RecordedRow } from "./lib/report.ts";
 import { TARGETS, type Target } from "./lib/targets.ts";
 import { w1, w2 } from "./lib/interleaved.ts";
-import { w3, w3Tuned, w4, w5, type BenchConfig, type Row, type RunContext } from "./lib/workloads.ts";
+import { w5 } from "./lib/churn.ts";
+import { w3, w3Tuned, w4, type BenchConfig, type Row, type RunContext } from "./lib/workloads.ts";
 import { stormServerEnv, w6 } from "./lib/reconnect-storm.ts";
 
 const { values: flags } = parseArgs({
@@ -71,7 +72,8 @@ const config: BenchConfig = {
   // As shipped: read 3 s after opening, and 15 s after (the shipped hibernation time is 10 s).
   w3: { sizes: quick ? [2000] : [2000, 10_000], roomSize: 100, earlyReadMs: 3000, readAfterMs: 15_000, settleMs: 500, hibernateAfterMs: 2000 },
   w4: { rooms: 1000, perRoom: 4, durationMs: quick ? 2000 : 2500 },
-  w5: { loops: 32, rooms: 8, durationMs: quick ? 2000 : 2500 },
+  // W5: 1.5 s of churn per server uncounted, then 8 turns of 0.5 s each (quick: 1 s, 4 turns).
+  w5: { loops: 32, rooms: 8, warmupMs: quick ? 1000 : 1500, turns: quick ? 4 : 8, turnMs: 500 },
   w6: { rooms: 100, perRoom: 100, messages: 3, concurrency: 64, timeoutMs: 90_000 },
   locals: [],
 };
@@ -81,7 +83,7 @@ interface Unit {
   id: string;
   /** Runs against one server per target given, all up at once; returns each one's rows. */
   run: (ctxs: RunContext[]) => Promise<Row[][]>;
-  /** The platform's servers take turns (W1, W2); otherwise one server at a time. */
+  /** The platform's servers take turns (W1, W2, W5); otherwise one server at a time. */
   inTurns?: boolean;
   /** Only targets of these platforms run it (W6: Node; under Miniflare no restart stands for a deploy). */
   platforms?: ReadonlyArray<Target["platform"]>;
@@ -95,7 +97,7 @@ const UNITS: Unit[] = [
   { id: "W3", run: alone(w3) },
   { id: "W3t", run: alone(w3Tuned) },
   { id: "W4", run: alone(w4) },
-  { id: "W5", run: alone(w5) },
+  { id: "W5", run: w5, inTurns: true },
   { id: "W6", run: alone(w6), platforms: ["node"], serverEnv: stormServerEnv },
 ];
 const PLATFORMS = ["node", "workerd"] as const;

@@ -1,4 +1,4 @@
-// W1 and W2: a baseline and its targets measured in turns, not one after another.
+// W1 and W2 (and W5, churn.ts): a baseline and its targets measured in turns, not one after another.
 //
 // Why: on a shared machine the other load moves a server's throughput by tens of percent between
 // one run of a few seconds and the next, so blocks run back to back compare different machines
@@ -12,7 +12,7 @@ import { now, type ConnSpec, type Plan, type ReceiveStats } from "./protocol.ts"
 import { closeAll, finishRow, local, merge, ms, openAll, runPlans, watch, wsUrl, type Row, type RunContext, type WorkloadId } from "./workloads.ts";
 
 /** Time from planning a turn to its first send: enough for the IPC round to every client process. */
-const LEAD_MS = 60;
+export const LEAD_MS = 60;
 
 interface Turn {
   at: number;
@@ -27,8 +27,8 @@ interface Turn {
  * of a fresh server delivered a third to two thirds of its later ones), and the more code a server
  * has to compile, the more a counted cold turn would cost it.
  */
-async function inTurns(ctxs: RunContext[], turns: number, take: (ctx: RunContext, group: number) => Promise<Turn>): Promise<Turn[][]> {
-  const taken = ctxs.map((): Turn[] => []);
+export async function inTurns<T>(ctxs: RunContext[], turns: number, take: (ctx: RunContext, group: number) => Promise<T>): Promise<T[][]> {
+  const taken = ctxs.map((): T[] => []);
   const forward = ctxs.map((_, group) => group);
   const backward = [...forward].reverse();
   for (const group of forward) await take(ctxs[group]!, group);

@@ -1,6 +1,6 @@
-// The workloads W3–W5, each against one freshly started server, and what every workload shares
-// (W1 and W2, which take turns between servers, are in interleaved.ts; W6, the reconnect storm, in
-// reconnect-storm.ts). A workload returns rows of metrics, with the loss/order/duplication counts
+// The workloads W3 and W4, each against one freshly started server, and what every workload shares
+// (W1 and W2, which take turns between servers, are in interleaved.ts; W5, churn in turns, in
+// churn.ts; W6, the reconnect storm, in reconnect-storm.ts). A workload returns rows of metrics, with the loss/order/duplication counts
 // and the machine's load while it ran.
 import { Histogram } from "./histogram.ts";
 import { ClientProcess, ServerProcess } from "./processes.ts";
@@ -22,7 +22,8 @@ export interface BenchConfig {
    */
   w3: { sizes: number[]; roomSize: number; earlyReadMs: number; readAfterMs: number; settleMs: number; hibernateAfterMs: number };
   w4: { rooms: number; perRoom: number; durationMs: number };
-  w5: { loops: number; rooms: number; durationMs: number };
+  /** W5: `warmupMs` of churn on each server, then `turns` turns of `turnMs` each (see churn.ts). */
+  w5: { loops: number; rooms: number; warmupMs: number; turns: number; turnMs: number };
   /**
    * W6: rooms × perRoom RoomClients, `messages` per room before the restart (from as many members),
    * opened `concurrency` at a time per client process; every client back within `timeoutMs` of it.
@@ -52,7 +53,7 @@ export interface Row {
   serverCpuPercent: number;
   clientCpuPercent: number[];
   notes: string[];
-  /** W1, W2: the primary figure of each of this server's turns (see interleaved.ts). */
+  /** W1, W2, W5: the primary figure of each of this server's turns (see interleaved.ts). */
   turns?: number[];
 }
 
@@ -68,7 +69,7 @@ export interface RunContext {
   restart?: (env: Record<string, string>) => Promise<ServerProcess>;
 }
 
-const EMPTY_INTEGRITY: Integrity = { expected: 0, delivered: 0, lost: 0, reordered: 0, duplicated: 0, closes: {}, errors: 0 };
+export const EMPTY_INTEGRITY: Integrity = { expected: 0, delivered: 0, lost: 0, reordered: 0, duplicated: 0, closes: {}, errors: 0 };
 
 export function wsUrl(ctx: RunContext, room: number): string {
   return ctx.server.url.replace(/^http/, "ws") + ctx.target.path(room);
@@ -207,7 +208,7 @@ async function settle(ms: number): Promise<void> {
 }
 
 /** Server RSS as it is, after a pause: no forced collection, as a user's server would be read. */
-async function rssAfter(ctx: RunContext, ms: number): Promise<number> {
+export async function rssAfter(ctx: RunContext, ms: number): Promise<number> {
   await settle(ms);
   return processRss(ctx.server.socketPid) ?? Number.NaN;
 }
@@ -371,38 +372,3 @@ export async function w3Tuned(ctx: RunContext): Promise<Row[]> {
 }
 
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
-
-/** W5: connect/disconnect churn — open a socket, close it once open, repeat — over a few rooms. */
-export async function w5(ctx: RunContext): Promise<Row[]> {
-  const { loops, rooms, durationMs } = ctx.config.w5;
-  const procs = Math.min(2, ctx.clients.length);
-  const before = await rssAfter(ctx, 200);
-  const load = watch(ctx);
-  const at = now() + 300;
-  const urls = Array.from({ length: rooms }, (_, r) => wsUrl(ctx, r));
-  const plans = ctx.clients.map((_, i): Plan | null =>
-    i < procs ? { mode: "churn", at, durationMs, loops: Math.ceil(loops / procs), urls, locals: ctx.config.locals } : null,
-  );
-  const ran = await Promise.all(plans.map((plan, i) => (plan ? ctx.clients[i]!.request({ op: "run", plan }, "ran", durationMs + 120_000) : null)));
-  const windowLoad = load.finish();
-  const after = await rssAfter(ctx, 1000);
-  const connect = new Histogram();
-  let cycles = 0;
-  let errors = 0;
-  const samples: string[] = [];
-  for (const r of ran) {
-    if (!r?.churn) continue;
-    cycles += r.churn.cycles;
-    errors += r.churn.errors;
-    samples.push(...r.churn.errorSamples);
-    connect.merge(r.churn.connect);
-  }
-  return [
-    finishRow(ctx, "W5", windowLoad, {
-      connectionsPerSec: Math.round(cycles / (durationMs / 1000)),
-      connectP50: ms(connect.quantile(0.5)),
-      connectP99: ms(connect.quantile(0.99)),
-      rssGrowthKiB: Math.round((after - before) / 1024),
-    }, { ...EMPTY_INTEGRITY, closes: {}, errors }, samples.length ? [`errors: ${[...new Set(samples)].join("; ")}`] : []),
-  ];
-}
