@@ -72,8 +72,8 @@ const config: BenchConfig = {
   // As shipped: read 3 s after opening, and 15 s after (the shipped hibernation time is 10 s).
   w3: { sizes: quick ? [2000] : [2000, 10_000], roomSize: 100, earlyReadMs: 3000, readAfterMs: 15_000, settleMs: 500, hibernateAfterMs: 2000 },
   w4: { rooms: 1000, perRoom: 4, durationMs: quick ? 2000 : 2500 },
-  // W5: 1.5 s of churn per server uncounted, then 8 turns of 0.5 s each (quick: 1 s, 4 turns).
-  w5: { loops: 32, rooms: 8, warmupMs: quick ? 1000 : 1500, turns: quick ? 4 : 8, turnMs: 500 },
+  // W5: 3 s of churn per server uncounted, then 8 turns of 0.5 s each (quick: 1 s, 4 turns).
+  w5: { loops: 32, rooms: 8, warmupMs: quick ? 1000 : 3000, turns: quick ? 4 : 8, turnMs: 500 },
   w6: { rooms: 100, perRoom: 100, messages: 3, concurrency: 64, timeoutMs: 90_000 },
   locals: [],
 };

@@ -2,11 +2,12 @@
 // type behind it. A room name always maps to the same object (idFromName), wherever the request
 // lands, so everyone in a room talks to one single-threaded instance.
 import type { Context, Hono } from "hono";
-import { TARGET_HEADER, type ConnectTarget } from "../src/connect.ts";
+import { TARGET_HEADER } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
 import { log, logLevelFromEnv, roomLabel } from "../src/log.ts";
 import type { RoomClass } from "../src/room.ts";
+import { textResponse as text, type RouteRuntime } from "../src/room-routes.ts";
 import { createRouter, type RoomkitApp } from "../src/router.ts";
 import { roomObject, type Env, type RoomObjectClass } from "./room-object.ts";
 
@@ -42,23 +43,28 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
     return resolved;
   };
 
-  const connect = (c: Context, target: ConnectTarget): Promise<Response> | Response => {
-    const binding = byType[target.type]!;
-    const namespace = (c.env as Env)[binding] as DurableObjectNamespace | undefined;
-    if (!namespace) {
-      // A deployment fault, not a client's: the operator must see it, not only the client its 500.
-      log.error(`${roomLabel(target.type, target.name)}: the Durable Object binding ${binding} is missing: check wrangler.toml.`);
-      return c.text(`The Durable Object binding ${binding} is missing: check wrangler.toml.`, 500);
-    }
-    // A copy of the request has headers of its own to change (the incoming one's are immutable):
-    // one copy, rather than a Headers built from them and then copied into a new Request.
-    const forwarded = new Request(c.req.raw);
-    // Set, never appended: a client cannot choose its own room type, tags or state.
-    forwarded.headers.set(TARGET_HEADER, JSON.stringify(target));
-    return namespace.get(namespace.idFromName(target.name)).fetch(forwarded);
+  const runtime: RouteRuntime<Env> = {
+    env: (env) => env,
+    limits,
+    refuse: readLogLevel,
+    connect(env, request, target) {
+      const binding = byType[target.type]!;
+      const namespace = env[binding] as DurableObjectNamespace | undefined;
+      if (!namespace) {
+        // A deployment fault, not a client's: the operator must see it, not only the client its 500.
+        log.error(`${roomLabel(target.type, target.name)}: the Durable Object binding ${binding} is missing: check wrangler.toml.`);
+        return text(`The Durable Object binding ${binding} is missing: check wrangler.toml.`, 500);
+      }
+      // A copy of the request has headers of its own to change (the incoming one's are immutable):
+      // one copy, rather than a Headers built from them and then copied into a new Request.
+      const forwarded = new Request(request.raw);
+      // Set, never appended: a client cannot choose its own room type, tags or state.
+      forwarded.headers.set(TARGET_HEADER, JSON.stringify(target));
+      return namespace.get(namespace.idFromName(target.name)).fetch(forwarded);
+    },
   };
   // Checked by the room routes too, for a Worker that mounts them in its own app.
-  const router = createRouter<{ Bindings: Env }>(app, connect, { env: (c) => c.env, limits: (c) => limits(c.env), refuse: (c) => readLogLevel(c.env) });
+  const router = createRouter(app, runtime, (c: Context<{ Bindings: Env }>) => c.env);
 
   const worker: ExportedHandler<Env> = {
     fetch(request, env, ctx) {

@@ -1,21 +1,26 @@
 // The rooms of an app as parts a Node server is built from: Hono routes to mount in an existing
 // app, the ws server @hono/node-server's serve() takes as `websocket`, `attach` for any node:http
 // server, and `close`. serveRooms is these parts on a server of its own.
+import type { IncomingMessage, Server as HttpServer } from "node:http";
 import type { WebSocketServerLike } from "@hono/node-server";
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { resolveLimits, type Limits } from "../src/limits.ts";
 import { logLevelFromEnv } from "../src/log.ts";
 import { CloseCode } from "../src/protocol.ts";
+import { RoomRoutes, type RouteRuntime } from "../src/room-routes.ts";
 import { createRouter, type RoomkitApp } from "../src/router.ts";
 import { Admission } from "./admission.ts";
-import { attachUpgrades, type UpgradeServer } from "./attach.ts";
+import { attachUpgrades } from "./attach.ts";
 import { WebSocketServer } from "./peers.ts";
-import { writeRefusal, type UpgradeEnv } from "./refusals.ts";
-import { roomConnector, type ConnectorState } from "./room-connector.ts";
+import { writeRefusal } from "./refusals.ts";
+import { roomConnector, type ConnectorState, type UpgradeCall } from "./room-connector.ts";
 import type { RoomInfo } from "./room-info.ts";
 import { RoomRegistry } from "./rooms.ts";
 import { withTooBigReason } from "./socket-adapters.ts";
-import { upgradeHeader } from "./upgrade-request.ts";
+import { IncomingRouteRequest } from "./upgrade-request.ts";
+
+/** What `attach` needs of a node:http / node:https server. */
+export type UpgradeServer = Pick<HttpServer, "on" | "off" | "listenerCount">;
 
 export interface NodeRoomsOptions {
   /** What rooms see as `host.env`, and where `ROOMKIT_*` limits are read. Default `process.env`. */
@@ -85,23 +90,25 @@ export function nodeRooms(app: RoomkitApp, options: NodeRoomsOptions = {}): Node
   });
   const state: ConnectorState = { closing: false };
   const headerFromEnv = typeof env.ROOMKIT_CLIENT_ADDRESS_HEADER === "string" && env.ROOMKIT_CLIENT_ADDRESS_HEADER.trim() !== "" ? env.ROOMKIT_CLIENT_ADDRESS_HEADER.trim() : undefined;
-  const connector = roomConnector(registry, limits, wss, state, { admission, clientAddressHeader: options.clientAddressHeader ?? headerFromEnv });
-  const routes = createRouter(app, connector, {
+  const runtime: RouteRuntime<UpgradeCall> = {
     env: () => env,
     limits: () => limits,
     answer: writeRefusal,
-    header: (c, name) => {
-      const incoming = (c.env as UpgradeEnv | undefined)?.incoming;
-      return incoming ? upgradeHeader(incoming, name) : c.req.header(name);
-    },
+    connect: roomConnector(registry, limits, wss, state, { admission, clientAddressHeader: options.clientAddressHeader ?? headerFromEnv }),
+  };
+  const routes = createRouter(app, runtime, honoCall, (c) => {
+    const incoming = (c.env as AdapterEnv | undefined)?.incoming;
+    // Headers as Node parsed them, when Node delivered the request: no Headers object built for them.
+    return incoming ? new IncomingRouteRequest(incoming, c.req.raw) : c.req;
   });
+  const upgrades = new RoomRoutes(app, runtime);
   const detach: Array<() => void> = [];
   return {
     routes,
     websocket: { server: wss },
     limits,
     registry,
-    attach: (server) => void detach.push(attachUpgrades(server, routes)),
+    attach: (server) => void detach.push(attachUpgrades(server, app, upgrades)),
     hibernate: (type, name) => registry.hibernate(type, name),
     rooms: () => registry.rooms(),
     async close(code = CloseCode.GOING_AWAY, reason = "server shutting down") {
@@ -112,4 +119,16 @@ export function nodeRooms(app: RoomkitApp, options: NodeRoomsOptions = {}): Node
       await registry.close(code, reason);
     },
   };
+}
+
+/** What @hono/node-server's serve() puts in the Hono env of a request: `outgoing` is undefined for an upgrade. */
+interface AdapterEnv {
+  incoming?: IncomingMessage;
+  outgoing?: unknown;
+  wss?: WebSocketServer;
+}
+
+function honoCall(c: Context): UpgradeCall {
+  const env = c.env as AdapterEnv | undefined;
+  return { context: c, incoming: env?.incoming, outgoing: env?.outgoing, wss: env?.wss };
 }

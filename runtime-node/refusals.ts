@@ -2,21 +2,9 @@
 // alone (Content-Length: 0); roomkit's refusals must say why (400 bad name, 403 origin, 503 full,
 // the auth hook's own body), so the rooms' routes write the whole response to the socket
 // themselves, and the adapter's own empty reply then finds the socket ended.
-import { STATUS_CODES, type IncomingMessage } from "node:http";
+import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import type { Context } from "hono";
-
-/** What a Node upgrade carries in the Hono env: the adapter's `{ incoming, outgoing: undefined }`, or ours. */
-export interface UpgradeEnv {
-  incoming?: IncomingMessage;
-  outgoing?: unknown;
-}
-
-/** The raw socket of a request that arrived as an HTTP upgrade (no ServerResponse to write to). */
-export function upgradeSocket(env: unknown): Duplex | undefined {
-  const e = env as UpgradeEnv | undefined;
-  return e?.incoming !== undefined && e.outgoing === undefined ? e.incoming.socket : undefined;
-}
+import type { UpgradeCall } from "./room-connector.ts";
 
 export async function writeResponse(socket: Duplex, response: Response): Promise<void> {
   if (socket.destroyed) return;
@@ -34,8 +22,9 @@ export async function writeResponse(socket: Duplex, response: Response): Promise
  * The rooms' routes' answer on Node: a refused upgrade is written out with its body. Any other
  * answer passes through as it is, without a promise (an accepted upgrade is answered synchronously).
  */
-export function writeRefusal(c: Context, response: Response): Response | Promise<Response> {
-  const socket = upgradeSocket(c.env);
+export function writeRefusal(call: UpgradeCall, response: Response): Response | Promise<Response> {
+  // A request Node delivered as an upgrade has no ServerResponse to write to: only its socket.
+  const socket = call.incoming !== undefined && call.outgoing === undefined ? call.incoming.socket : undefined;
   if (!socket || response.status < 300 || socket.destroyed) return response;
   return writeResponse(socket, response.clone()).then(() => response);
 }

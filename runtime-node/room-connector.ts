@@ -9,29 +9,44 @@ import type { ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import type { Limits } from "../src/limits.ts";
 import { log, roomLabel } from "../src/log.ts";
+import { textResponse as text, type RouteRequest } from "../src/room-routes.ts";
 import type { Admission } from "./admission.ts";
 import { clientAddress } from "./client-address.ts";
 import { CloseCode } from "../src/protocol.ts";
-import type { ConnectToRoom } from "../src/router.ts";
 import { upgradeWebSocket, type WebSocket, type WebSocketServer } from "./peers.ts";
-import type { UpgradeEnv } from "./refusals.ts";
 import type { Prepared, RoomRegistry } from "./rooms.ts";
 import { dropAdapterListeners, listenerSnapshot } from "./socket-adapters.ts";
 
-/** Set in the Hono env by `attach`: the upgrade roomkit completes itself. */
-export const OWN_UPGRADE = Symbol("roomkit upgrade");
+/** An upgrade roomkit completes itself (`attach`): the socket and the bytes read past the headers. */
 export interface OwnUpgrade {
   socket: Duplex;
   head: Buffer;
   /** Set by the connector once the handshake is under way. */
   taken?: boolean;
 }
+
+/**
+ * One request to a room route on Node: either an upgrade `attach` took from the server's 'upgrade'
+ * event (`own`), or a request @hono/node-server's serve() dispatched to the routes mounted in a Hono
+ * app (`context`, with the adapter's `incoming`, `outgoing` and `wss` from its env).
+ */
+export type UpgradeCall =
+  | { own: OwnUpgrade; incoming: IncomingMessage; outgoing?: undefined; context?: undefined; wss?: undefined }
+  | {
+      own?: undefined;
+      context: Context;
+      incoming: IncomingMessage | undefined;
+      /** The adapter's ServerResponse: set when Node delivered the request as a plain one, not an upgrade. */
+      outgoing: unknown;
+      /** The ws server the adapter was given (`serve({ websocket })`). */
+      wss: WebSocketServer | undefined;
+    };
+
 /**
  * What the route answers for an upgrade it took: the socket is ws's now and nobody reads this, so one
  * shared Response (no body, no headers set) spares each upgrade an undici Response of its own.
  */
 const TAKEN = new Response(null, { status: 200 });
-type NodeEnv = UpgradeEnv & { wss?: WebSocketServer; [OWN_UPGRADE]?: OwnUpgrade };
 
 export interface ConnectorState {
   closing: boolean;
@@ -43,30 +58,30 @@ export interface AdmissionOptions {
   clientAddressHeader: string | undefined;
 }
 
-export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSocketServer, state: ConnectorState, admit: AdmissionOptions): ConnectToRoom {
+export type ConnectUpgrade = (call: UpgradeCall, request: RouteRequest, target: ConnectTarget) => Response | Promise<Response>;
+
+export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSocketServer, state: ConnectorState, admit: AdmissionOptions): ConnectUpgrade {
   let warnedForwarded = false;
-  return (c: Context, target: ConnectTarget) => {
-    const env = c.env as NodeEnv | undefined;
-    const own = env?.[OWN_UPGRADE];
-    const incoming: IncomingMessage | undefined = env?.incoming;
-    if (!incoming || (!own && env?.outgoing !== undefined)) {
+  return (call, request, target) => {
+    const incoming = call.incoming;
+    if (!incoming || (!call.own && call.outgoing !== undefined)) {
       // Node delivered it as a plain request: no "Connection: Upgrade", so no socket to take over.
       // Connection: close, so that the refused client's socket does not linger as a keep-alive one.
-      return c.text('A WebSocket upgrade needs the headers "Connection: Upgrade" and "Upgrade: websocket".', 400, { Connection: "close" });
+      return text('A WebSocket upgrade needs the headers "Connection: Upgrade" and "Upgrade: websocket".', 400, { Connection: "close" });
     }
     // RFC 6455 §4.1: the opening handshake is an HTTP/1.1 request with a Host header; ws checks neither.
-    if (incoming.httpVersion !== "1.1") return c.text("A WebSocket upgrade needs HTTP/1.1.", 400);
-    if (!incoming.headers.host) return c.text('A WebSocket upgrade needs a "Host" header.', 400);
-    if (!own && env?.wss !== wss) {
-      return c.text("This server's `websocket` option is not the rooms' own: pass `websocket: rooms.websocket` to serve().", 500);
+    if (incoming.httpVersion !== "1.1") return text("A WebSocket upgrade needs HTTP/1.1.", 400);
+    if (!incoming.headers.host) return text('A WebSocket upgrade needs a "Host" header.', 400);
+    if (!call.own && call.wss !== wss) {
+      return text("This server's `websocket` option is not the rooms' own: pass `websocket: rooms.websocket` to serve().", 500);
     }
-    if (state.closing) return c.text("Server shutting down.", 503);
+    if (state.closing) return text("Server shutting down.", 503);
     if (registry.connectionCount(target.type, target.name) >= limits.maxConnectionsPerRoom) {
-      return c.text(`Room "${target.name}" is full (${limits.maxConnectionsPerRoom} connections).`, 503);
+      return text(`Room "${target.name}" is full (${limits.maxConnectionsPerRoom} connections).`, 503);
     }
     const socket = incoming.socket;
     // A client already gone would never release what it was admitted with.
-    if (socket.destroyed) return c.text("Connection closed.", 400);
+    if (socket.destroyed) return text("Connection closed.", 400);
     if (!admit.clientAddressHeader && incoming.headers["x-forwarded-for"] !== undefined && !warnedForwarded) {
       warnedForwarded = true;
       log.warn("upgrades carry X-Forwarded-For, but no client-address header is trusted: every client behind the proxy counts as the proxy's one address. Set ROOMKIT_CLIENT_ADDRESS_HEADER=x-forwarded-for (clientAddressHeader) if only the proxy can reach this server.");
@@ -76,7 +91,7 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
     const refused = admit.admission.admit(address, registry.slot(target.type, target.name) === undefined);
     if (refused) {
       const headers: Record<string, string> = refused.retryAfterSeconds ? { "Retry-After": String(refused.retryAfterSeconds) } : {};
-      return c.text(refused.refused, 503, headers);
+      return text(refused.refused, 503, headers);
     }
     let prepared: Prepared;
     try {
@@ -86,17 +101,17 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
       // Until the socket is in a room, its admission is released when it closes.
       socket.once("close", () => admit.admission.release(address));
       if (!(error instanceof RoomkitError)) throw error;
-      if (error.code !== "ROOM_START_FAILED") return c.text(error.message, 400);
+      if (error.code !== "ROOM_START_FAILED") return text(error.message, 400);
       log.error(`${roomLabel(target.type, target.name)}: could not be started:`, error.cause);
-      return c.text(`Room "${target.name}" could not be started; try again later.`, 503);
+      return text(`Room "${target.name}" could not be started; try again later.`, 503);
     }
-    const handshake = new Handshake(registry, limits, state, admit.admission, target, prepared, c.req.raw, address, socket);
+    const handshake = new Handshake(registry, limits, state, admit.admission, target, prepared, request.raw, address, socket);
     // The 101 (and what onConnect sends) stays in the socket's buffer until onConnect has settled,
     // as on Cloudflare, where the Durable Object answers the upgrade after onConnect.
     socket.cork();
-    if (own) {
-      own.taken = true;
-      wss.handleUpgrade(incoming, own.socket, own.head, handshake.onSocket);
+    if (call.own) {
+      call.own.taken = true;
+      wss.handleUpgrade(incoming, call.own.socket, call.own.head, handshake.onSocket);
       // Most handshakes are over by now (ws completes one synchronously, and so does a room whose
       // onConnect returns no promise): only those still open need a timer.
       handshake.armDeadline();
@@ -111,7 +126,7 @@ export function roomConnector(registry: RoomRegistry, limits: Limits, wss: WebSo
         dropAdapterListeners(ws, before, listenerSnapshot(ws));
       },
     }));
-    return upgrade(c, async () => {}) as Promise<Response>;
+    return upgrade(call.context, async () => {}) as Promise<Response>;
   };
 }
 

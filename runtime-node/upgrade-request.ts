@@ -1,15 +1,41 @@
-// The Request handed to the rooms' routes, onBeforeConnect and onConnect for an upgrade roomkit
-// takes itself (serveRooms, attach). Built lazily: undici's Request and Headers cost kilobytes per
+// The request the rooms' routes read, and the Request handed to onBeforeConnect and onConnect, for
+// an upgrade roomkit takes itself (serveRooms, attach). Built lazily: undici's Request and Headers cost kilobytes per
 // upgrade, and since they live through the handshake they are promoted to V8's old generation, where
 // an idle server (no allocation, so no full collection) keeps them for good. Most upgrades need the
 // URL only (route, room name, query); the real Request is built the first time anything else of it
 // is read, and from then on answers every property itself.
 import type { IncomingMessage } from "node:http";
+import { getQueryParam } from "hono/utils/url";
+import type { RouteRequest } from "../src/room-routes.ts";
 
 /** The headers of an upgrade as Node parsed them (lower-case names), without building a Headers. */
 export function upgradeHeader(incoming: IncomingMessage, name: string): string | undefined {
   const value = incoming.headers[name];
   return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/**
+ * What the rooms' routes read of an upgrade on Node: headers as Node parsed them (no Headers object
+ * unless the app asks for the Request's), the query as Hono's `c.req.query` reads it.
+ */
+export class IncomingRouteRequest implements RouteRequest {
+  constructor(
+    private readonly incoming: IncomingMessage,
+    /** The Request @hono/node-server built, on its path; else one of ours, built when first read. */
+    readonly raw: Request = upgradeRequest(incoming),
+  ) {}
+
+  get url(): string {
+    return this.raw.url;
+  }
+
+  header(name: string): string | undefined {
+    return upgradeHeader(this.incoming, name);
+  }
+
+  query(name: string): string | undefined {
+    return getQueryParam(this.raw.url, name) as string | undefined;
+  }
 }
 
 export function upgradeRequest(incoming: IncomingMessage): Request {

@@ -3,6 +3,8 @@
 // after handshakeTimeoutMs. Node's HTTP handling, so Node only (workerd parses HTTP itself).
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
 import { nodeRooms, serveRooms, type NodeRooms, type RoomServer } from "../../runtime-node/index.ts";
 import { defineApp } from "../../src/router.ts";
@@ -140,5 +142,68 @@ describe("upgrades on a server the rooms are attached to (Node)", () => {
     const h2c = await exchange(port, `GET /probe/a/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n`);
     expect(status(h2c.reply)).toBe(426);
     expect(h2c.closedByServer).toBe(true);
+  });
+});
+
+describe("what a path means: the rooms' own upgrade listener and their routes mounted in a Hono app agree (Node)", () => {
+  // serveRooms/attach match the path themselves, without a Hono app; @hono/node-server's serve()
+  // dispatches to the routes mounted in one. Every path must reach the same room, or neither.
+  const paths: Array<[string, number, string?]> = [
+    ["/probe/abc/ws", 101, "abc"],
+    ["/probe/query/ws?roomkit=1&x=%20", 101, "query"],
+    ["/probe/%78y%7A/ws", 101, "xyz"],
+    ["/probe/a~b.c_d-e/ws", 101, "a~b.c_d-e"],
+    ["/lobby", 101, "the-lobby"],
+    ["/probe/a%2Fb/ws", 400],
+    ["/probe/a%2/ws", 400],
+    ["/probe/a%20b/ws", 400],
+    ["/probe//ws", 404],
+    ["/probe/abc/ws/", 404],
+    ["/probe/abc", 404],
+    ["/", 404],
+  ];
+  const pathApp = defineApp({
+    rooms: { probe: ProbeRoom },
+    routes: [
+      { path: "/probe/:name/ws", room: "probe" },
+      { path: "/lobby", room: "probe", name: "the-lobby" },
+    ],
+  });
+  const upgrade = (port: number, path: string, method = "GET") =>
+    exchange(port, `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${KEY}\r\n`, 300);
+
+  async function answers(port: number, listRooms: () => Array<{ type: string; name: string }>): Promise<Array<[string, number, string?]>> {
+    const seen: Array<[string, number, string?]> = [];
+    for (const [path] of paths) {
+      const before = new Set(listRooms().map((r) => r.name));
+      const code = status((await upgrade(port, path)).reply);
+      const added = listRooms().map((r) => r.name).filter((name) => !before.has(name));
+      // Each accepted path names a room of its own: the one that appeared is the room it reached.
+      seen.push(code === 101 ? [path, code, added.join(",")] : [path, code]);
+    }
+    return seen;
+  }
+
+  it("serveRooms answers each path as expected, and a Hono app serving the mounted routes answers the same", async () => {
+    server = await serveRooms(pathApp, { port: 0, dataDir: ":memory:", env });
+    const own = await answers(Number(new URL(server.url).port), () => server!.rooms());
+    expect(own).toEqual(paths);
+
+    rooms = nodeRooms(pathApp, { dataDir: ":memory:", env });
+    const hono = new Hono();
+    hono.route("/", rooms.routes);
+    const mounted = serve({ fetch: hono.fetch, port: 0, hostname: "127.0.0.1", websocket: rooms.websocket }) as Server;
+    await new Promise((resolve) => mounted.once("listening", resolve));
+    try {
+      const port = (mounted.address() as AddressInfo).port;
+      expect(await answers(port, () => rooms!.rooms())).toEqual(paths);
+      // Other methods: @hono/node-server refuses a non-GET upgrade itself (405) before any route; the
+      // rooms' own listener leaves it to the server's other listeners (a 404 when there are none).
+      const ownPort = Number(new URL(server.url).port);
+      expect(status((await upgrade(port, "/probe/abc/ws", "POST")).reply)).toBe(405);
+      expect(status((await upgrade(ownPort, "/probe/abc/ws", "POST")).reply)).toBe(404);
+    } finally {
+      await new Promise((resolve) => mounted.close(resolve));
+    }
   });
 });
