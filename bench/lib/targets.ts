@@ -83,7 +83,7 @@ export const TARGETS: readonly Target[] = [
     server: { script: "baselines/raw-ws.ts", env: { BENCH_STORE: "1" } },
     path: bare,
     unavailable: () => null,
-    units: ["W1"],
+    units: ["W1", "W2"],
   },
   {
     id: "node-bare",
@@ -128,7 +128,7 @@ export const TARGETS: readonly Target[] = [
     server: { script: "targets/workerd.ts", args: ["stored-baseline"] },
     path: bare,
     unavailable: () => null,
-    units: ["W1"],
+    units: ["W1", "W2"],
   },
   {
     id: "cf-bare",
