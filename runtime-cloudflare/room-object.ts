@@ -55,7 +55,9 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
       ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
     }
 
-    override async fetch(request: Request): Promise<Response> {
+    // Not async, as the socket handlers below: an upgrade whose onConnect returns nothing is answered
+    // without a promise for workerd to wait on.
+    override fetch(request: Request): Response | Promise<Response> {
       const target = readTarget(request);
       if (!target) return text("A roomkit room is reached through its Worker.", 400);
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return text("Expected a WebSocket upgrade request.", 426);
@@ -86,8 +88,8 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
       this.ctx.acceptWebSocket(server, tags);
       this.listedAtMost!++;
       // A fixed attachment is handed to the room as it is: reading it back would only copy it.
-      await active.open(server, request, isFixedAttachment(attachment) ? attachment : undefined);
-      return new Response(null, { status: 101, webSocket: client });
+      const opened = active.open(server, request, isFixedAttachment(attachment) ? attachment : undefined);
+      return opened ? opened.then(() => switched(client)) : switched(client);
     }
 
     // Not async: a room that handles a frame synchronously returns nothing, and workerd then has
@@ -99,7 +101,7 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
       return (message as Blob).arrayBuffer().then((data) => room.message(ws, data));
     }
 
-    override async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
+    override webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): void | Promise<void> {
       // Hibernatable sockets do not answer a peer's Close frame by themselves on any compatibility
       // date (web_socket_auto_reply_to_close covers accept() only): without this the client waits,
       // then sees 1006.
@@ -115,17 +117,17 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
         }
       }
       if (!this.sockets.forget(ws)) return;
-      await this.wake(ws)?.closed(ws, code, reason, wasClean);
+      return this.wake(ws)?.closed(ws, code, reason, wasClean);
     }
 
-    override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    override webSocketError(ws: WebSocket, error: unknown): void | Promise<void> {
       // The socket is dead after an error and workerd may send no close event for it; report the
       // close here, as the Node runtime does after 'error'.
       if (!this.sockets.forget(ws)) return;
       const room = this.wake(ws);
       if (!room) return;
       room.errored(ws, error);
-      await room.closed(ws, 1006, "", false);
+      return room.closed(ws, 1006, "", false);
     }
 
     override async alarm(): Promise<void> {
@@ -212,6 +214,10 @@ function readTarget(request: Request): ConnectTarget | undefined {
   } catch {
     return undefined;
   }
+}
+
+function switched(client: WebSocket): Response {
+  return new Response(null, { status: 101, webSocket: client });
 }
 
 function text(body: string, status: number): Response {
