@@ -55,6 +55,17 @@ export function connectionsCases(ctx: SuiteContext): void {
       b.close();
     });
 
+    it("takes the room, tags and state from the route and the auth hook, never from a header the client sends", async () => {
+      // On Cloudflare the Worker hands the target to the room object in a header of its own: a
+      // client sending that header must not choose its room, tags or state.
+      const name = roomName("forged");
+      const forged = JSON.stringify({ type: "probe", name: "elsewhere", init: { tags: ["admin"], state: { role: "admin" }, extended: true } });
+      const a = await TestClient.open(ctx.rt.url, `/probe/${name}/ws?tags=blue`, { "x-roomkit-target": forged });
+      expect(await ctx.ask(a, { cmd: "whoami" })).toMatchObject({ tags: ["blue"], state: null });
+      expect(await ctx.ask(a, { cmd: "stats" })).toMatchObject({ name, connections: 1 });
+      a.close();
+    });
+
     it("refuses more than 10 tags or a tag over 256 characters with 400", async () => {
       const eleven = Array.from({ length: 11 }, (_, i) => `t${i}`).join(",");
       expect((await TestClient.refusal(ctx.rt.url, `/probe/${roomName("t")}/ws?tags=${eleven}`)).status).toBe(400);
