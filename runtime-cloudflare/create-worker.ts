@@ -2,7 +2,7 @@
 // type behind it. A room name always maps to the same object (idFromName), wherever the request
 // lands, so everyone in a room talks to one single-threaded instance.
 import type { Context, Hono } from "hono";
-import { TARGET_HEADER } from "../src/connect.ts";
+import { isPlainTarget, TARGET_HEADER } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
 import { log, logLevelFromEnv, roomLabel } from "../src/log.ts";
@@ -55,12 +55,18 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
         log.error(`${roomLabel(target.type, target.name)}: the Durable Object binding ${binding} is missing: check wrangler.toml.`);
         return text(`The Durable Object binding ${binding} is missing: check wrangler.toml.`, 500);
       }
+      const id = namespace.idFromName(target.name);
+      const stub = namespace.get(id);
+      // Nothing to tell the object that it cannot read itself (its type from its class, its name from
+      // its id, `?roomkit=1` from the URL): the client's request goes as it is — unless it carries the
+      // target header itself, which only this Worker may set.
+      if (isPlainTarget(target) && id.name === target.name && !request.raw.headers.has(TARGET_HEADER)) return stub.fetch(request.raw);
       // A copy of the request has headers of its own to change (the incoming one's are immutable):
       // one copy, rather than a Headers built from them and then copied into a new Request.
       const forwarded = new Request(request.raw);
       // Set, never appended: a client cannot choose its own room type, tags or state.
       forwarded.headers.set(TARGET_HEADER, JSON.stringify(target));
-      return namespace.get(namespace.idFromName(target.name)).fetch(forwarded);
+      return stub.fetch(forwarded);
     },
   };
   // Checked by the room routes too, for a Worker that mounts them in its own app.

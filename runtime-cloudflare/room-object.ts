@@ -3,6 +3,7 @@
 // the rest from ctx.storage. One ActiveRoom is built per object instance, so the room's
 // constructor runs again after every eviction, exactly as on the Node runtime.
 import { DurableObject } from "cloudflare:workers";
+import { getQueryParam } from "hono/utils/url";
 import { ActiveRoom, type Attachment } from "../src/active-room.ts";
 import { TARGET_HEADER, isFixedAttachment, newAttachment, type ConnectTarget } from "../src/connect.ts";
 import { RoomkitError } from "../src/errors.ts";
@@ -58,7 +59,7 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
     // Not async, as the socket handlers below: an upgrade whose onConnect returns nothing is answered
     // without a promise for workerd to wait on.
     override fetch(request: Request): Response | Promise<Response> {
-      const target = readTarget(request);
+      const target = this.target(request);
       if (!target) return text("A roomkit room is reached through its Worker.", 400);
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return text("Expected a WebSocket upgrade request.", 426);
       this.rememberName(target.name);
@@ -136,6 +137,19 @@ export function roomObject(RoomType: RoomClass, options: RoomObjectOptions): Roo
 
     // ---- internals ----
     /**
+     * The Worker's target header; without one, a request the Worker forwarded as the client sent it
+     * (the auth hook gave no tags or state): this object's own type and name, and `?roomkit=1` read
+     * as the router reads it.
+     */
+    private target(request: Request): ConnectTarget | undefined {
+      const header = request.headers.get(TARGET_HEADER);
+      if (header) return parseTarget(header);
+      const name = this.ctx.id.name;
+      if (name === undefined) return undefined;
+      return { type: options.type, name, init: { extended: getQueryParam(request.url, "roomkit") === "1" } };
+    }
+
+    /**
      * getWebSockets() lists every socket of the object on each call: counted per upgrade, opening a
      * room of N sockets cost O(N²). The bound is counted again only when it reaches the limit.
      * Sockets still closing count too: workerd holds them until their close handler has run.
@@ -206,9 +220,7 @@ function storedName(storage: DurableObjectStorage): string | undefined {
   return typeof row?.value === "string" ? row.value : undefined;
 }
 
-function readTarget(request: Request): ConnectTarget | undefined {
-  const header = request.headers.get(TARGET_HEADER);
-  if (!header) return undefined;
+function parseTarget(header: string): ConnectTarget | undefined {
   try {
     return JSON.parse(header) as ConnectTarget;
   } catch {

@@ -43,5 +43,10 @@ export function isFixedAttachment(attachment: Attachment): boolean {
   return attachment.tags.length === 0 && attachment.state === null;
 }
 
+/** The auth hook gave the connection nothing (no tags, no state): its target is its room and `?roomkit=1` alone. */
+export function isPlainTarget(target: ConnectTarget): boolean {
+  return (target.init.tags === undefined || target.init.tags.length === 0) && (target.init.state === undefined || target.init.state === null);
+}
+
 /** The header that carries a ConnectTarget from the Worker to its Durable Object. */
 export const TARGET_HEADER = "x-roomkit-target";

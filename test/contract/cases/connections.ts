@@ -63,7 +63,13 @@ export function connectionsCases(ctx: SuiteContext): void {
       const a = await TestClient.open(ctx.rt.url, `/probe/${name}/ws?tags=blue`, { "x-roomkit-target": forged });
       expect(await ctx.ask(a, { cmd: "whoami" })).toMatchObject({ tags: ["blue"], state: null });
       expect(await ctx.ask(a, { cmd: "stats" })).toMatchObject({ name, connections: 1 });
+      // And a connection the auth hook gave nothing (no tags, no state), whose request Cloudflare's
+      // Worker otherwise forwards as the client sent it.
+      const b = await TestClient.open(ctx.rt.url, `/probe/${name}/ws`, { "x-roomkit-target": forged });
+      expect(await ctx.ask(b, { cmd: "whoami" })).toMatchObject({ tags: [], state: null });
+      expect(await ctx.ask(b, { cmd: "stats" })).toMatchObject({ name, connections: 2 });
       a.close();
+      b.close();
     });
 
     it("refuses more than 10 tags or a tag over 256 characters with 400", async () => {
