@@ -7,7 +7,7 @@ import { RoomkitError } from "../src/errors.ts";
 import { resolveLimits, type Limits } from "../src/limits.ts";
 import { log, logLevelFromEnv, roomLabel } from "../src/log.ts";
 import type { RoomClass } from "../src/room.ts";
-import { textResponse as text, type RouteRuntime } from "../src/room-routes.ts";
+import { RoomRoutes, textResponse as text, type RouteRuntime } from "../src/room-routes.ts";
 import { createRouter, type RoomkitApp } from "../src/router.ts";
 import { roomObject, type Env, type RoomObjectClass } from "./room-object.ts";
 
@@ -70,7 +70,7 @@ export function createWorker<App extends RoomkitApp>(app: App, bindings: RoomBin
     },
   };
   // Checked by the room routes too, for a Worker that mounts them in its own app.
-  const router = createRouter(app, runtime, (c: Context<{ Bindings: Env }>) => c.env);
+  const router = createRouter(new RoomRoutes(app, runtime), (c: Context<{ Bindings: Env }>) => c.env);
 
   const worker: ExportedHandler<Env> = {
     fetch(request, env, ctx) {

@@ -21,8 +21,8 @@ import { writeResponse } from "./refusals.ts";
 import { IncomingRouteRequest } from "./upgrade-request.ts";
 
 /** Installs the listener; returns a function that removes it. */
-export function attachUpgrades(server: UpgradeServer, app: RoomkitApp, routes: RoomRoutes<UpgradeCall>): () => void {
-  const match = routeMatcher(app);
+export function attachUpgrades(server: UpgradeServer, routes: RoomRoutes<UpgradeCall>): () => void {
+  const match = routeMatcher(routes.app);
   const onUpgrade = (incoming: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const request = new IncomingRouteRequest(incoming);
     const found = match(incoming.method ?? "GET", request.raw);

@@ -96,19 +96,20 @@ export function nodeRooms(app: RoomkitApp, options: NodeRoomsOptions = {}): Node
     answer: writeRefusal,
     connect: roomConnector(registry, limits, wss, state, { admission, clientAddressHeader: options.clientAddressHeader ?? headerFromEnv }),
   };
-  const routes = createRouter(app, runtime, honoCall, (c) => {
+  // One set of routes for both ways in: the Hono routes below, and the upgrades `attach` takes itself.
+  const roomRoutes = new RoomRoutes(app, runtime);
+  const routes = createRouter(roomRoutes, honoCall, (c) => {
     const incoming = (c.env as AdapterEnv | undefined)?.incoming;
     // Headers as Node parsed them, when Node delivered the request: no Headers object built for them.
     return incoming ? new IncomingRouteRequest(incoming, c.req.raw) : c.req;
   });
-  const upgrades = new RoomRoutes(app, runtime);
   const detach: Array<() => void> = [];
   return {
     routes,
     websocket: { server: wss },
     limits,
     registry,
-    attach: (server) => void detach.push(attachUpgrades(server, app, upgrades)),
+    attach: (server) => void detach.push(attachUpgrades(server, roomRoutes)),
     hibernate: (type, name) => registry.hibernate(type, name),
     rooms: () => registry.rooms(),
     async close(code = CloseCode.GOING_AWAY, reason = "server shutting down") {

@@ -9,7 +9,7 @@ import { isValidRoomName, LIMIT_ENV, type Limits } from "./limits.ts";
 import { log, logRoom } from "./log.ts";
 import { checkOrigin } from "./origin.ts";
 import type { ConnectionInit } from "./room.ts";
-import type { RoomkitApp, RoomRoute } from "./router.ts";
+import type { RoomkitApp, RoomRoute, Verdict } from "./router.ts";
 
 /** What a route reads of a request. Hono's `c.req` is one; the Node runtime reads its own off the IncomingMessage. */
 export interface RouteRequest {
@@ -37,18 +37,17 @@ export interface RouteRuntime<Call> {
   connect(call: Call, request: RouteRequest, target: ConnectTarget): Response | Promise<Response>;
 }
 
-type Verdict = Response | ConnectionInit | void;
-
 /** A plain-text answer, as Hono's `c.text` gives. */
 export function textResponse(body: string, status: number, headers?: Record<string, string>): Response {
   return new Response(body, { status, headers: { "content-type": "text/plain; charset=UTF-8", ...headers } });
 }
 
+/** A deployment's room routes: one per deployment, however many ways its requests arrive. */
 export class RoomRoutes<Call> {
   private warnedUnconfigured = false;
 
   constructor(
-    private readonly app: RoomkitApp,
+    readonly app: RoomkitApp,
     private readonly runtime: RouteRuntime<Call>,
   ) {}
 

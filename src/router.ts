@@ -3,7 +3,7 @@
 import { Hono, type Context, type Env as HonoEnv } from "hono";
 import { resolveLimits, type Limits } from "./limits.ts";
 import type { ConnectionInit, RoomClass } from "./room.ts";
-import { RoomRoutes, type RouteRequest, type RouteRuntime } from "./room-routes.ts";
+import type { RoomRoutes, RouteRequest } from "./room-routes.ts";
 
 export interface RoomRoute<Type extends string = string> {
   /** A Hono path: either with a `:name` parameter, or fixed with `name` set. */
@@ -21,7 +21,8 @@ export interface BeforeConnectContext<Env = Record<string, unknown>, Type extend
   env: Env;
 }
 
-type Verdict = Response | ConnectionInit | void;
+/** What `onBeforeConnect` returns: a refusal, or the connection's first state and tags. */
+export type Verdict = Response | ConnectionInit | void;
 
 /** Refuse with a Response, or admit with the connection's first state and tags. */
 export type BeforeConnect<Env = Record<string, unknown>, Type extends string = string> = (context: BeforeConnectContext<Env, Type>) => Verdict | Promise<Verdict>;
@@ -63,12 +64,11 @@ export function appLimits(app: RoomkitApp, env: Record<string, unknown> | undefi
  * (default `c.req`).
  */
 export function createRouter<E extends HonoEnv, Call>(
-  app: RoomkitApp,
-  runtime: RouteRuntime<Call>,
+  routes: RoomRoutes<Call>,
   call: (c: Context<E>) => Call,
   request: (c: Context<E>) => RouteRequest = (c) => c.req,
 ): Hono<E> {
-  const routes = new RoomRoutes(app, runtime);
+  const app = routes.app;
   const router = new Hono<E>();
   if (app.page !== undefined) {
     const page = app.page;

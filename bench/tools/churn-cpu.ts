@@ -34,34 +34,10 @@ if (kind.includes(",")) {
 }
 
 if (process.env.CHURN_CHILD) {
-  const { default: WebSocket } = await import("ws");
+  // Loaded in the child only: the server's process keeps only what its server loads.
+  const { churn: churnLoops } = await import("./churn-loop.ts");
   const urls: string[] = JSON.parse(process.env.CHURN_CHILD);
-  const churn = async (durationMs: number): Promise<number> => {
-    const end = performance.now() + durationMs;
-    let cycles = 0;
-    let n = 0;
-    const loop = () =>
-      new Promise<void>((resolve) => {
-        const step = () => {
-          if (performance.now() >= end) return resolve();
-          const i = n++;
-          const ws = new WebSocket(urls[i % urls.length]!, { perMessageDeflate: false, localAddress: `127.0.0.${2 + (i % 16)}` });
-          let opened = false;
-          ws.on("open", () => {
-            opened = true;
-            ws.close(1000);
-          });
-          ws.on("error", () => {});
-          ws.on("close", () => {
-            if (opened) cycles++;
-            step();
-          });
-        };
-        step();
-      });
-    await Promise.all(Array.from({ length: loops }, loop));
-    return cycles;
-  };
+  const churn = (durationMs: number) => churnLoops(urls, loops, durationMs, (i) => `127.0.0.${2 + (i % 16)}`);
   await churn(1000);
   process.send!("warm");
   await new Promise((resolve) => process.once("message", resolve));

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
+import { churn } from "./churn-loop.ts";
 import { wranglerCompatibility } from "../../test/runtimes/workerd-bundle.ts";
 import { roomkitWorkerOptions } from "../targets/cloudflare.ts";
 
@@ -48,37 +49,12 @@ const post = (method: string, params: object = {}) =>
   });
 
 const base = `${url.origin.replace(/^http/, "ws")}/${kind === "chat" ? "rooms" : "bare"}`;
-async function churn(durationMs: number): Promise<number> {
-  const end = performance.now() + durationMs;
-  let n = 0;
-  let cycles = 0;
-  const loop = () =>
-    new Promise<void>((resolve) => {
-      const step = () => {
-        if (performance.now() >= end) return resolve();
-        const ws = new WebSocket(`${base}/r${n++ % 8}/ws`, { perMessageDeflate: false });
-        let opened = false;
-        ws.on("open", () => {
-          opened = true;
-          ws.close(1000);
-        });
-        ws.on("error", () => {});
-        ws.on("close", () => {
-          if (opened) cycles++;
-          step();
-        });
-      };
-      step();
-    });
-  await Promise.all(Array.from({ length: 32 }, loop));
-  return cycles;
-}
-
-await churn(3000);
+const urls = Array.from({ length: 8 }, (_, r) => `${base}/r${r}/ws`);
+await churn(urls, 32, 3000);
 await post("Profiler.enable");
 await post("Profiler.setSamplingInterval", { interval: 200 });
 await post("Profiler.start");
-const cycles = await churn(ms);
+const cycles = await churn(urls, 32, ms);
 const { profile } = await post("Profiler.stop");
 const dir = fileURLToPath(new URL("../results/profiles/", import.meta.url));
 mkdirSync(dir, { recursive: true });
